@@ -1,0 +1,35 @@
+"""Explicit exceptions; messages are in Chinese because clerks read them."""
+
+from __future__ import annotations
+
+
+class KwstatsError(Exception):
+    """Base class for every error kwstats raises on purpose."""
+
+
+class ParamsError(KwstatsError):
+    """A params YAML file is missing, unreadable or invalid."""
+
+
+class InputFileError(KwstatsError):
+    """An export file cannot be read at all (it names itself)."""
+
+
+class MissingColumnError(InputFileError):
+    """A required column is not in an export: names the column, the aliases tried and the headers found."""
+
+    def __init__(self, path: str, field: str, aliases: list[str], headers: list[str]) -> None:
+        self.path, self.field, self.aliases, self.headers = path, field, aliases, headers
+        super().__init__(
+            f"{path}：缺少必需列“{field}”。尝试过的表头：{'、'.join(aliases)}；"
+            f"文件中的表头：{'、'.join(str(h) for h in headers)}。"
+            f"如表头是新写法，请加到 params/branch.yaml 的 headers.{field} 中。"
+        )
+
+
+class CalendarCoverageError(KwstatsError):
+    """The working-day calendar does not cover a year and params do not supply it."""
+
+
+class NotebookExecutionError(KwstatsError):
+    """The bulletin notebook failed in a cell; names the cell and where the executed notebook is kept."""

@@ -1,0 +1,153 @@
+"""Load and validate the YAML params: the branch (roster, thresholds, aliases) and each month's prose.
+
+What a bureau changes lives in params/, not in code. Files are read with yaml.safe_load and
+validated with pydantic so that a typo gives a message naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from kwstats.exceptions import ParamsError
+
+DEFAULT_PARAMS_DIR = Path(__file__).resolve().parent.parent / "params"
+
+RateRule = Literal["truncate", "round_half_up", "two_decimals"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RosterEntry(_Strict):
+    seq: int
+    unit: str
+
+
+class CumulativeWindow(_Strict):
+    key: str
+    label: str
+    flag: Literal["epidemic", "filed", "complaint_to_case"]
+    start: dt.date
+
+
+class Branch(_Strict):
+    """The branch: who publishes, which units are ranked, and how rates are printed."""
+
+    name: str
+    short_name: str
+    section: str
+    center: str = "12315 投诉举报中心"
+    roster: list[RosterEntry]
+    closure_rate_threshold: float = Field(80, ge=0, le=100)
+    rate_rule: RateRule = "truncate"
+    cumulative_windows: list[CumulativeWindow] = []
+    headers: dict[str, list[str]]
+    personal_headers: list[str] = []
+    kinds: dict[str, str] = {"complaint": "投诉", "report": "举报", "consultation": "咨询"}
+
+    @field_validator("roster")
+    @classmethod
+    def _roster_unique(cls, roster: list[RosterEntry]) -> list[RosterEntry]:
+        names = [r.unit for r in roster]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"名册中单位重复：{'、'.join(dupes)}")
+        return roster
+
+    @model_validator(mode="after")
+    def _required_headers(self) -> Branch:
+        from kwstats.schema import REQUIRED_FIELDS
+
+        missing = [f for f in REQUIRED_FIELDS if not self.headers.get(f)]
+        if missing:
+            raise ValueError(f"headers 缺少必需字段的别名：{'、'.join(missing)}")
+        return self
+
+    @property
+    def units(self) -> list[str]:
+        return [r.unit for r in self.roster]
+
+
+class TypicalCase(_Strict):
+    title: str
+    body: list[str]
+
+
+class Month(_Strict):
+    """One month's prose: what the section writes by hand around the computed sentences."""
+
+    month: str  # "YYYY-MM"
+    introduction: list[str] = []
+    context: list[str] = []
+    performance: list[str] = []
+    typical_case: TypicalCase | None = None
+    cutoff: dt.datetime | None = None  # override of the default cutoff (end of month)
+
+    @field_validator("month")
+    @classmethod
+    def _month_format(cls, v: str) -> str:
+        parse_month(v)
+        return v
+
+
+def parse_month(month: str) -> tuple[int, int]:
+    """'2022-01' -> (2022, 1); raises ParamsError with a clerk-readable message."""
+    try:
+        year_s, month_s = str(month).split("-")
+        year, mon = int(year_s), int(month_s)
+        if not 1 <= mon <= 12 or len(year_s) != 4:
+            raise ValueError
+    except ValueError:
+        raise ParamsError(f"月份“{month}”格式不对，应写成 YYYY-MM，例如 2022-01。") from None
+    return year, mon
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParamsError(f"找不到参数文件：{path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ParamsError(f"参数文件无法读取：{path}（{exc}）") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"参数文件不是有效的 YAML：{path}（{exc}）") from None
+
+
+def _validate(model: type[BaseModel], data: Any, path: Path) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "；".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(整个文件)'}：{err['msg']}" for err in exc.errors()
+        )
+        raise ParamsError(f"参数文件 {path} 有误：{problems}") from None
+
+
+def load_branch(params_dir: str | Path = DEFAULT_PARAMS_DIR) -> Branch:
+    path = Path(params_dir) / "branch.yaml"
+    return _validate(Branch, _read_yaml(path), path)
+
+
+def load_month(month: str, params_dir: str | Path = DEFAULT_PARAMS_DIR, *, required: bool = False) -> Month:
+    """The month's prose from params/<month>.yaml; an empty Month when absent unless `required`."""
+    parse_month(month)
+    path = Path(params_dir) / f"{month}.yaml"
+    if not path.exists():
+        if required:
+            raise ParamsError(f"找不到本月参数文件：{path}。请复制上月的文件改写本月文字。")
+        return Month(month=month)
+    data = _read_yaml(path) or {}
+    if isinstance(data, dict):
+        data.setdefault("month", month)
+    month_params = _validate(Month, data, path)
+    if month_params.month != month:
+        raise ParamsError(f"参数文件 {path} 写的月份是 {month_params.month}，与文件名 {month} 不一致。")
+    return month_params
