@@ -61,6 +61,10 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     for col, dtype in CASE_COLUMNS.items():
         if col in frame:
             s = frame[col]
+            if dtype == "bool":
+                s = s.astype("object").where(s.notna(), False)
+            elif dtype in ("int64", "float64"):
+                s = s.astype("object").where(s.notna(), 0)
         elif dtype == "bool":
             s = pd.Series([False] * n, index=frame.index)
         elif dtype in ("int64", "float64"):

@@ -1,0 +1,205 @@
+"""Command line: a thin layer over the Python API.
+
+Exit codes scripts can trust: 0 ok, 1 data problems (bad rows set aside, failed checks, a failed
+notebook), 2 usage or params errors (bad arguments, missing files, invalid params).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kwstats import __version__
+from kwstats.exceptions import InputFileError, KwstatsError, ParamsError
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger("kwstats")
+
+
+def _progress(done: int, total: int, name: str) -> None:
+    print(
+        f"\r读取 {done}/{total}：{name}".ljust(60),
+        end="" if done < total else "\n",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _common(p: argparse.ArgumentParser, *, data: bool = True) -> None:
+    p.add_argument("--params", metavar="DIR", default=None, help="参数目录（默认：项目的 params/）")
+    if data:
+        p.add_argument(
+            "--data",
+            metavar="PATH",
+            nargs="+",
+            default=None,
+            help="导出文件或目录，可多个（默认：合成样例，缺失时自动生成）",
+        )
+    p.add_argument("--cutoff", metavar="DATETIME", default=None, help="统计截止时间（默认：该月最后一刻）")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kwstats",
+        description="12315 投诉举报月度工作动态：从平台导出的案件明细计算统计表与通报。",
+        epilog="退出码：0 正常；1 数据有问题（有剔除行、核对不一致或执行失败）；2 用法或参数错误。",
+    )
+    parser.add_argument("--version", action="version", version=f"kwstats {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
+    sub = parser.add_subparsers(dest="command", metavar="命令", required=True)
+
+    p = sub.add_parser(
+        "sample",
+        help="生成合成样例导出文件（2020-01 至 2022-12）",
+        description="生成确定性的合成 12315 导出文件。",
+    )
+    p.add_argument("--out", metavar="DIR", default=None, help="输出目录（默认：data/sample）")
+    p.add_argument("--seed", type=int, default=None, help="随机种子（默认固定，结果可复现）")
+
+    p = sub.add_parser(
+        "table", help="打印某月单位统计表", description="计算并打印某月各监管责任主体办件统计表。"
+    )
+    p.add_argument("--month", required=True, metavar="YYYY-MM", help="统计月份，例如 2022-01")
+    p.add_argument(
+        "--format", choices=["csv", "markdown"], default="markdown", help="输出格式（默认 markdown）"
+    )
+    _common(p)
+
+    p = sub.add_parser(
+        "check",
+        help="检查导出文件：读入、剔除行与核对结果",
+        description="读入导出文件，报告使用行数、剔除行及原因、核对发现；可与公布表逐格比对。",
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="导出文件或目录（默认：合成样例）")
+    p.add_argument("--month", metavar="YYYY-MM", default=None, help="核对的月份（默认：数据中最后一个月）")
+    p.add_argument("--published", metavar="CSV", default=None, help="已公布的统计表 CSV（与参考表同列名）")
+    _common(p, data=False)
+
+    p = sub.add_parser(
+        "bulletin",
+        help="生成某月通报（正式版 HTML、分析版 HTML、执行后的 notebook、统计表 xlsx）",
+        description="用 papermill 执行月度 notebook，再用 nbconvert 转成 HTML，写入 outputs/YYYY-MM/。",
+    )
+    p.add_argument("--month", required=True, metavar="YYYY-MM", help="通报月份，例如 2022-01")
+    p.add_argument("--out", metavar="DIR", default="outputs", help="输出目录（默认 outputs）")
+    _common(p)
+    return parser
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from kwstats import sample
+
+    out = Path(args.out) if args.out else sample.DEFAULT_SAMPLE_DIR
+    kwargs = {} if args.seed is None else {"seed": args.seed}
+    files = sample.write_sample(out, **kwargs)
+    print(f"已生成 {len(files)} 个样例导出文件：{out}")
+    return EXIT_OK
+
+
+def _load(args: argparse.Namespace, paths: Sequence[str] | None):
+    from kwstats.params import DEFAULT_PARAMS_DIR, load_branch
+    from kwstats.sources import load_cases
+
+    branch = load_branch(args.params or DEFAULT_PARAMS_DIR)
+    missing = [p for p in paths or [] if not Path(p).exists()]
+    if missing:
+        raise FileNotFoundError(f"找不到导出文件或目录：{'、'.join(str(p) for p in missing)}")
+    result = load_cases(branch, paths, progress=_progress if sys.stderr.isatty() else None)
+    return branch, result
+
+
+def _cmd_table(args: argparse.Namespace) -> int:
+    from kwstats.indicators import resolve_cutoff, unit_table
+    from kwstats.tables import table_csv, table_markdown
+
+    branch, result = _load(args, args.data)
+    cutoff = resolve_cutoff(args.month, args.cutoff)
+    table = unit_table(result.cases, branch, args.month, cutoff)
+    print(
+        table_csv(table, branch.rate_rule)
+        if args.format == "csv"
+        else table_markdown(table, branch.rate_rule),
+        end="",
+    )
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from kwstats.checks import check_table, compare_tables, read_published_table, reconcile
+    from kwstats.indicators import resolve_cutoff, unit_table
+
+    branch, result = _load(args, args.paths)
+    cases = result.cases
+    print(f"读入 {result.rows_read} 行：使用 {result.rows_used} 行，剔除 {result.rows_set_aside} 行。")
+    for f in result.files:
+        print(f"  {Path(f.path).name}：读入 {f.rows_read}，使用 {f.rows_used}，剔除 {f.rows_set_aside}")
+    if len(result.rejected):
+        print("剔除的行：")
+        for r in result.rejected.itertuples(index=False):
+            print(f"  {r.source_file} 第 {r.source_line} 行 [{r.column}]：{r.reason}（值：{r.value}）")
+    month = args.month
+    if month is None:
+        if cases.empty:
+            print("没有可用的案件。")
+            return EXIT_DATA
+        month = cases["registered_at"].max().strftime("%Y-%m")
+    cutoff = resolve_cutoff(month, args.cutoff)
+    findings = reconcile(cases, branch, month, cutoff)
+    computed = unit_table(cases, branch, month, cutoff)
+    if args.published:
+        try:
+            published = read_published_table(pd.read_csv(args.published, dtype=str))
+        except (OSError, ValueError) as exc:
+            raise InputFileError(f"公布表无法读取：{args.published}（{exc}）") from None
+        findings += check_table(published, branch.rate_rule, source="公布表")
+        findings += compare_tables(published, computed, branch.rate_rule)
+    print(f"{month} 核对发现 {len(findings)} 条：")
+    for f in findings:
+        print(f"  [{f.kind}] {f.message}")
+    problems = [f for f in findings if f.severity in ("error", "warning")]
+    has_rejects = any(r != "合计行" for r in result.rejected["reason"]) if len(result.rejected) else False
+    return EXIT_DATA if problems or has_rejects else EXIT_OK
+
+
+def _cmd_bulletin(args: argparse.Namespace) -> int:
+    from kwstats.bulletin import build_bulletin
+
+    outputs = build_bulletin(
+        args.month,
+        data=args.data,
+        params_dir=args.params,
+        out_dir=args.out,
+        cutoff=args.cutoff,
+        progress=True,
+    )
+    for label, path in outputs.items():
+        print(f"{label}：{path}")
+    return EXIT_OK
+
+
+COMMANDS = {"sample": _cmd_sample, "table": _cmd_table, "check": _cmd_check, "bulletin": _cmd_bulletin}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(message)s"
+    )
+    try:
+        return COMMANDS[args.command](args)
+    except (ParamsError, FileNotFoundError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KwstatsError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_DATA
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Shared fixtures: the branch params, hand-made case frames, and the shipped synthetic sample."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kwstats.params import load_branch
+from kwstats.schema import conform
+
+REPO = Path(__file__).resolve().parent.parent
+REFERENCE_DIR = Path(os.environ.get("KWSTATS_REFERENCE", REPO.parent / "shared" / "reference"))
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def branch():
+    return load_branch()
+
+
+def make_cases(rows: list[dict]) -> pd.DataFrame:
+    """A canonical case table from a few dicts; dates as strings are parsed."""
+    frame = pd.DataFrame(rows)
+    for col in ("registered_at", "accepted_at", "first_contact_at", "verified_at", "closed_at"):
+        if col in frame:
+            frame[col] = pd.to_datetime(frame[col], format="mixed")
+    if "case_id" not in frame:
+        frame["case_id"] = [f"C{i:05d}" for i in range(len(frame))]
+    return conform(frame)
+
+
+@pytest.fixture(scope="session")
+def sample_ingest(branch):
+    """The synthetic sample, generated if absent, read through the real ingest."""
+    from kwstats.sources import load_cases
+
+    return load_cases(branch)
+
+
+@pytest.fixture(scope="session")
+def sample_cases(sample_ingest):
+    return sample_ingest.cases
+
+
+@pytest.fixture(scope="session")
+def reference_table():
+    from kwstats.checks import read_published_table
+
+    path = REFERENCE_DIR / "bulletin-2022-01-table.csv"
+    assert path.exists(), f"reference table missing: {path} (set KWSTATS_REFERENCE)"
+    return read_published_table(pd.read_csv(path, dtype=str))
