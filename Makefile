@@ -1,0 +1,38 @@
+# One command per job. Every target sets up .venv first when it is missing or stale.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+MONTH  ?= 2022-01
+
+.PHONY: setup bulletin test lab sample lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install kwstats with its test extras
+
+bulletin: $(STAMP)  ## build the bulletin for MONTH (default 2022-01) from the synthetic sample
+	$(BIN)/kwstats bulletin --month $(MONTH)
+
+test: $(STAMP)  ## run the whole test suite
+	$(BIN)/python -m pytest -q
+
+lab: $(STAMP)  ## open the monthly notebook in JupyterLab (analyst use)
+	$(BIN)/jupyter lab notebooks/monthly_bulletin.ipynb
+
+sample: $(STAMP)  ## write the synthetic sample exports to data/sample
+	$(BIN)/kwstats sample
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check kwstats tests benchmarks
+
+bench: $(STAMP)  ## time the bulletin against the papermill+nbconvert floor
+	$(BIN)/python benchmarks/bench_bulletin.py
+
+clean:
+	rm -rf outputs data/sample

@@ -1,0 +1,157 @@
+"""The official monthly run: papermill executes the notebook, nbconvert makes the HTML, plus the xlsx table.
+
+Everything is written into a scratch folder beside the target and moved into place only when
+every output exists, so a failed run never leaves a half-written bulletin where a good one was.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from kwstats.exceptions import NotebookExecutionError
+from kwstats.params import DEFAULT_PARAMS_DIR, parse_month
+
+log = logging.getLogger(__name__)
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "monthly_bulletin.ipynb"
+
+
+def _say(progress: bool, message: str) -> None:
+    if progress:
+        print(message, file=sys.stderr, flush=True)
+
+
+def execute_notebook(
+    out_path: Path,
+    parameters: dict,
+    *,
+    notebook: Path = NOTEBOOK,
+    progress: bool = False,
+) -> Path:
+    """Run the parameterised notebook with papermill; a failing cell raises NotebookExecutionError."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        pm.execute_notebook(
+            str(notebook),
+            str(out_path),
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=progress,
+            cwd=str(notebook.parent),
+            log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        raise NotebookExecutionError(
+            f"通报 notebook 第 {exc.exec_count} 个单元格执行失败：{exc.ename}: {exc.evalue}。"
+            f"已执行的 notebook 保存在 {out_path}，可打开查看出错位置。"
+        ) from None
+    return out_path
+
+
+def build_bulletin(
+    month: str,
+    *,
+    data: Sequence[str | Path] | None = None,
+    params_dir: str | Path | None = None,
+    out_dir: str | Path = "outputs",
+    cutoff: str | None = None,
+    progress: bool = False,
+) -> dict[str, Path]:
+    """Write outputs/<month>/: bulletin.html, bulletin-analyst.html, bulletin.ipynb, table.xlsx."""
+    import nbformat
+
+    from kwstats.params import load_branch
+    from kwstats.render import export_html
+    from kwstats.sample import ensure_sample
+
+    parse_month(month)
+    params_dir = Path(params_dir).resolve() if params_dir else DEFAULT_PARAMS_DIR
+    if data:
+        data_paths = [str(Path(p).resolve()) for p in data]
+        missing = [p for p in data_paths if not Path(p).exists()]
+        if missing:
+            raise FileNotFoundError(f"找不到导出文件或目录：{'、'.join(missing)}")
+    else:
+        _say(progress, "准备合成样例数据……")
+        data_paths = [str(ensure_sample())]
+    out_root = Path(out_dir).resolve()
+    out_root.mkdir(parents=True, exist_ok=True)
+    final = out_root / month
+    scratch = Path(tempfile.mkdtemp(prefix=f".{month}-", dir=out_root))
+    try:
+        executed = scratch / "bulletin.ipynb"
+        _say(progress, f"执行通报 notebook（{month}）……")
+        params = {
+            "month": month,
+            "data_paths": data_paths,
+            "params_dir": str(params_dir),
+            "cutoff": cutoff,
+            "output_dir": str(scratch),
+        }
+        try:
+            execute_notebook(executed, params, progress=progress)
+        except NotebookExecutionError:
+            kept = out_root / f"{month}-failed.ipynb"
+            if executed.exists():
+                shutil.copyfile(executed, kept)
+            raise NotebookExecutionError(_failure_message(executed, kept)) from None
+        nb = nbformat.read(executed, as_version=4)
+        title = bulletin_title(load_branch(params_dir).short_name, month)
+        _say(progress, "转换为 HTML（正式版、分析版）……")
+        export_html(nb, scratch / "bulletin.html", official=True, title=title)
+        export_html(nb, scratch / "bulletin-analyst.html", official=False, title=title + "（分析版）")
+        if not (scratch / "table.xlsx").exists():
+            raise NotebookExecutionError(f"notebook 没有写出统计表 table.xlsx（{executed}）。")
+        _replace_dir(scratch, final)
+    finally:
+        if scratch.exists():
+            shutil.rmtree(scratch, ignore_errors=True)
+    _say(progress, f"完成：{final}")
+    return {
+        "正式版": final / "bulletin.html",
+        "分析版": final / "bulletin-analyst.html",
+        "执行后的 notebook": final / "bulletin.ipynb",
+        "统计表": final / "table.xlsx",
+    }
+
+
+def _failure_message(executed: Path, kept: Path) -> str:
+    """Name the failing cell from the executed notebook papermill left behind."""
+    import nbformat
+
+    where = "未知单元格"
+    if executed.exists():
+        nb = nbformat.read(executed, as_version=4)
+        for i, cell in enumerate(nb.cells, start=1):
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            if errors:
+                first_line = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+                where = f"第 {i} 个单元格（{first_line[:40]}）：{errors[0].get('ename')}: {errors[0].get('evalue')}"
+                break
+    return f"通报 notebook 执行失败，{where}。已执行的 notebook 保存在 {kept}；原有的通报未被改动。"
+
+
+def bulletin_title(short_name: str, month: str) -> str:
+    """The HTML page title, e.g. 宽城分局 12315 工作动态解读（2022 年 1 月）."""
+    year, mon = parse_month(month)
+    return f"{short_name} 12315 工作动态解读（{year} 年 {mon} 月）"
+
+
+def _replace_dir(new: Path, final: Path) -> None:
+    """Move `new` to `final`, replacing an older bulletin only once the new one is complete."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(final, old)
+    os.replace(new, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

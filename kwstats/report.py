@@ -1,0 +1,232 @@
+"""Everything one month's bulletin shows, computed once: the notebook's single entry point.
+
+`build_report` reads the data, computes the table, the sentences, the checks and the deadlines;
+the notebook only displays what a `Report` returns. All HTML made here escapes export text.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from kwstats import checks, indicators, tables, text
+from kwstats.params import DEFAULT_PARAMS_DIR, Branch, Month, load_branch, load_month
+
+log = logging.getLogger(__name__)
+
+# Columns an analyst sees when drilling down: no personal data exists in the case table at all,
+# and content/respondent were masked at ingest.
+DRILL_COLUMNS = {
+    "case_id": "登记编号",
+    "kind": "类型",
+    "unit": "承办单位",
+    "registered_at": "登记时间",
+    "accepted_at": "受理时间",
+    "closed_at": "办结时间",
+    "channel": "来源",
+    "goods_category": "客体分类",
+    "problem_category": "问题分类",
+    "recovered_loss": "挽回损失(元)",
+    "respondent": "被投诉/举报方",
+    "content": "内容（已脱敏）",
+    "source_file": "来源文件",
+    "source_line": "行号",
+}
+
+
+@dataclass
+class Report:
+    """One month's bulletin, computed."""
+
+    month: str
+    cutoff: pd.Timestamp
+    branch: Branch
+    month_params: Month
+    ingest: object  # kwstats.ingest.IngestResult
+    table: pd.DataFrame
+    summary: indicators.MonthSummary
+    findings: list[checks.Finding]
+    deadlines: pd.DataFrame
+    overdue_sentence: str
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def cases(self) -> pd.DataFrame:
+        return self.ingest.cases
+
+    # ---- official sections -------------------------------------------------------------
+    def title(self) -> str:
+        from kwstats.bulletin import bulletin_title
+
+        return bulletin_title(self.branch.short_name, self.month)
+
+    def write_table_xlsx(self, out_dir: str | Path) -> Path:
+        """The unit table as a formatted xlsx, next to the bulletin."""
+        s = self.summary
+        return tables.write_table_xlsx(
+            self.table,
+            Path(out_dir) / "table.xlsx",
+            title=text.table_title(self.month),
+            note=text.table_note(s, self.branch),
+            rule=self.branch.rate_rule,
+            threshold=self.branch.closure_rate_threshold,
+        )
+
+    def sentences(self) -> dict[str, str]:
+        """The computed sentences, by section (used by the HTML and by tests)."""
+        rule = self.branch.rate_rule
+        s = self.summary
+        return {
+            "overall": text.overall_sentence(s, self.branch),
+            "windows": "".join(text.window_sentences(s, rule)),
+            "reports": text.reports_sentence(s, rule),
+            "complaints": text.complaints_sentence(s, rule),
+            "closed": text.closed_sentence(s),
+            "overdue": self.overdue_sentence,
+            "table_title": text.table_title(self.month),
+            "table_note": text.table_note(s, self.branch),
+            "period": text.period(self.month, self.cutoff),
+        }
+
+    def introduction_html(self) -> str:
+        intro = text.paragraphs_html(self.month_params.introduction, "intro")
+        return f'<h1 class="kw-title">工作动态解读</h1>\n{intro}'
+
+    def analysis_html(self) -> str:
+        """数据分析 (一)–(五)."""
+        s = self.sentences()
+        p = text.paragraphs_html
+        parts = [
+            '<h2>数据分析</h2><h3 class="kw-center">12315 投诉举报中心受理情况</h3>',
+            "<h4>(一)总体情况</h4>",
+            p([s["overall"]]),
+            p(self.month_params.context),
+            p(text.window_sentences(self.summary, self.branch.rate_rule)),
+            "<h4>（二）12315 举报情况分析</h4>",
+            p([s["reports"]]),
+            "<h4>（三）12315 投诉情况分析</h4>",
+            p([s["complaints"]]),
+            "<h4>（四）12315 案件办结情况统计</h4>",
+            p([s["closed"]]),
+            "<h4>（五）12315 平台绩效考核</h4>",
+            p(self.month_params.performance),
+            p([s["overdue"]]),
+        ]
+        return "\n".join(parts)
+
+    def table_section_html(self) -> str:
+        s = self.sentences()
+        table = tables.table_html(self.table, self.branch.rate_rule, self.branch.closure_rate_threshold)
+        return (
+            f'<section class="kw-table-section"><h3 class="kw-center">{html.escape(s["table_title"])}</h3>'
+            f'{table}<p class="kw-note">{html.escape(s["table_note"])}</p></section>'
+        )
+
+    def chart(self):
+        """The figure 受理、办结情况示意图."""
+        from kwstats.charts import unit_chart
+
+        return unit_chart(self.table, self.branch.closure_rate_threshold, title="受理、办结情况示意图")
+
+    def typical_case_html(self) -> str:
+        case = self.month_params.typical_case
+        if case is None:
+            return ""
+        body = text.paragraphs_html(case.body)
+        return f'<h3 class="kw-center">典型案例</h3>\n<h4 class="kw-center">{html.escape(case.title)}</h4>\n{body}'
+
+    def signature_html(self) -> str:
+        lines = [self.branch.section, self.branch.center, self.sentences()["period"]]
+        return '<div class="kw-signature">' + "".join(f"<p>{html.escape(x)}</p>" for x in lines) + "</div>"
+
+    # ---- analyst helpers ----------------------------------------------------------------
+    def ingest_summary(self) -> pd.DataFrame:
+        rows = [
+            {
+                "文件": Path(f.path).name,
+                "格式": f.format,
+                "编码": f.encoding or "",
+                "读入行": f.rows_read,
+                "使用行": f.rows_used,
+                "剔除行": f.rows_set_aside,
+                "其中合计行": f.total_rows,
+            }
+            for f in self.ingest.files
+        ]
+        return pd.DataFrame(rows)
+
+    def findings_frame(self) -> pd.DataFrame:
+        return checks.findings_frame(self.findings)
+
+    def behind(self, unit: str | None, column: str) -> pd.DataFrame:
+        """The case rows behind one cell of the unit table, for display."""
+        rows = indicators.cases_behind(self.cases, self.month, self.cutoff, unit, column)
+        return drill_view(rows)
+
+
+def drill_view(rows: pd.DataFrame) -> pd.DataFrame:
+    """Case rows with Chinese column labels and only non-personal columns (text already masked)."""
+    from kwstats.masking import mask_series
+
+    out = rows[list(DRILL_COLUMNS)].copy()
+    for col in ("content", "respondent"):
+        out[col] = mask_series(out[col])
+    return out.rename(columns=DRILL_COLUMNS).reset_index(drop=True)
+
+
+def frame_html(frame: pd.DataFrame, max_rows: int = 200) -> str:
+    """A DataFrame as escaped HTML (export text is data, never markup)."""
+    return frame.head(max_rows).to_html(index=False, escape=True, na_rep="", classes="kw-frame", border=0)
+
+
+def build_report(
+    month: str,
+    data: Sequence[str | Path] | None = None,
+    params_dir: str | Path | None = None,
+    cutoff: str | pd.Timestamp | None = None,
+) -> Report:
+    """Read the data and compute every part of month `month`'s bulletin."""
+    from kwstats.deadlines import evaluate_deadlines, load_deadline_rules, overdue_sentence
+    from kwstats.sources import load_cases
+    from kwstats.workdays import WorkdayCalendar
+
+    params_dir = Path(params_dir) if params_dir else DEFAULT_PARAMS_DIR
+    branch = load_branch(params_dir)
+    month_params = load_month(month, params_dir)
+    warnings = []
+    if not (params_dir / f"{month}.yaml").exists():
+        warnings.append(
+            f"没有本月参数文件 {params_dir / (month + '.yaml')}：通报只含计算部分，无说明文字和典型案例。"
+        )
+    elif month_params.typical_case is None:
+        warnings.append("本月参数未提供典型案例：通报不含“典型案例”一节。")
+    cut = indicators.resolve_cutoff(month, cutoff if cutoff is not None else month_params.cutoff)
+    result = load_cases(branch, data)
+    cases = result.cases
+    table = indicators.unit_table(cases, branch, month, cut)
+    summary = indicators.summarize(cases, branch, month, cut)
+    findings = checks.reconcile(cases, branch, month, cut) + checks.ingest_findings(result.rejected)
+    calendar = WorkdayCalendar.from_params(params_dir)
+    rules = load_deadline_rules(params_dir)
+    cohort = indicators.month_cohort(cases, month, cut)
+    evaluation = evaluate_deadlines(cohort, rules, calendar, cut)
+    for w in warnings:
+        log.warning(w)
+    return Report(
+        month=month,
+        cutoff=cut,
+        branch=branch,
+        month_params=month_params,
+        ingest=result,
+        table=table,
+        summary=summary,
+        findings=findings,
+        deadlines=evaluation,
+        overdue_sentence=overdue_sentence(evaluation),
+        warnings=warnings,
+    )

@@ -1,0 +1,79 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["parameters"]
+# 参数：分析员在 JupyterLab 里改这里；papermill 执行时注入。
+month = "2022-01"  # 通报月份 YYYY-MM
+data_paths = None  # 导出文件或目录列表；None = 合成样例
+params_dir = None  # 参数目录；None = 项目的 params/
+cutoff = None  # 统计截止时间；None = 该月最后一刻
+output_dir = None  # 写出统计表 xlsx 的目录；None = 不写
+
+# %% tags=["setup"]
+from IPython.display import HTML, Image, display
+
+from kwstats.charts import figure_to_png_bytes
+from kwstats.report import build_report, frame_html
+
+report = build_report(month, data_paths, params_dir, cutoff)
+
+# %%
+display(HTML(report.introduction_html()))
+
+# %%
+display(HTML(report.analysis_html()))
+
+# %%
+display(HTML(report.table_section_html()))
+
+# %%
+display(Image(data=figure_to_png_bytes(report.chart())))
+
+# %%
+display(HTML(report.typical_case_html()))
+
+# %%
+display(HTML(report.signature_html()))
+
+# %% [markdown] tags=["analyst"]
+# # 分析员部分（正式版不含）
+# 以下各节只出现在分析版 HTML 和 JupyterLab 中：数据读入与剔除、核对、超期、阈值、变化、异常波动、明细下钻。
+
+# %% tags=["analyst"]
+for warning in report.warnings:
+    display(HTML(f"<p class='kw-warning'>⚠ {warning}</p>"))
+display(HTML("<h3>数据读入</h3>"))
+display(HTML(frame_html(report.ingest_summary())))
+print(f"读入 {report.ingest.rows_read} 行 = 使用 {report.ingest.rows_used} 行 + 剔除 {report.ingest.rows_set_aside} 行")
+display(HTML(frame_html(report.ingest.rejected)))
+
+# %% tags=["analyst"]
+display(HTML("<h3>核对发现</h3>"))
+display(HTML(frame_html(report.findings_frame())))
+
+# %% tags=["analyst"]
+display(HTML("<h3>超期与期限</h3>"))
+display(HTML(frame_html(report.deadline_summary())))
+display(HTML(frame_html(report.overdue_view())))
+
+# %% tags=["analyst"]
+# 下钻：表中任一格背后的案件。例：全局“办理中”的案件（受理而未办结）。
+display(HTML("<h3>明细下钻：本月办理中的案件</h3>"))
+display(HTML(frame_html(report.pending_view())))
+
+# %% tags=["analyst"]
+# 正式运行时（kwstats bulletin）把统计表写成 xlsx，放在通报旁边。
+if output_dir:
+    print("统计表：", report.write_table_xlsx(output_dir))
