@@ -163,6 +163,59 @@ class Report:
     def findings_frame(self) -> pd.DataFrame:
         return checks.findings_frame(self.findings)
 
+    def deadline_summary(self) -> pd.DataFrame:
+        """Cases per deadline and status (rows: deadlines; columns: Chinese status labels)."""
+        ev = self.deadlines
+        if ev.empty:
+            return pd.DataFrame()
+        counts = pd.crosstab(ev["label"].astype(str), ev["status_label"].astype(str))
+        counts.index.name = "期限"
+        return counts.reset_index()
+
+    def overdue_view(self) -> pd.DataFrame:
+        """Cases past a deadline (late or still open past it), by unit and deadline."""
+        from kwstats.deadlines import overdue_cases
+
+        late = overdue_cases(self.deadlines)
+        cols = {
+            "case_id": "登记编号",
+            "unit": "承办单位",
+            "label": "期限",
+            "registered_at": "登记时间",
+            "due_date": "到期日",
+            "done_at": "完成时间",
+            "workdays_taken": "用时(工作日)",
+            "status_label": "状态",
+        }
+        return late[list(cols)].rename(columns=cols).reset_index(drop=True)
+
+    def on_time_rates(self) -> pd.DataFrame:
+        """按时初查率 / 按期办结率 and the counts behind them (analyst view; switchable into the bulletin)."""
+        from kwstats.deadlines import on_time_rate
+        from kwstats.rates import closure_rate, format_rate
+
+        rows = []
+        for label, keys in (
+            ("按时初查率", ["complaint_acceptance", "first_contact"]),
+            ("按期办结率", ["mediation"]),
+        ):
+            r = on_time_rate(self.deadlines, keys)
+            rate = closure_rate(r.met, r.decided, self.branch.rate_rule)
+            rows.append(
+                {
+                    "指标": label,
+                    "按期": r.met,
+                    "超期": r.late + r.overdue,
+                    "已判定": r.decided,
+                    "比率": format_rate(rate, self.branch.rate_rule),
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def pending_view(self) -> pd.DataFrame:
+        """办理中: the month's accepted cases still open at the cutoff."""
+        return drill_view(indicators.pending_cases(self.cases, self.month, self.cutoff))
+
     def behind(self, unit: str | None, column: str) -> pd.DataFrame:
         """The case rows behind one cell of the unit table, for display."""
         rows = indicators.cases_behind(self.cases, self.month, self.cutoff, unit, column)
@@ -214,7 +267,8 @@ def build_report(
     calendar = WorkdayCalendar.from_params(params_dir)
     rules = load_deadline_rules(params_dir)
     cohort = indicators.month_cohort(cases, month, cut)
-    evaluation = evaluate_deadlines(cohort, rules, calendar, cut)
+    recorded = sorted({field for f in result.files for field in f.columns})
+    evaluation = evaluate_deadlines(cohort, rules, calendar, cut, recorded_fields=recorded)
     for w in warnings:
         log.warning(w)
     return Report(
@@ -227,6 +281,6 @@ def build_report(
         summary=summary,
         findings=findings,
         deadlines=evaluation,
-        overdue_sentence=overdue_sentence(evaluation),
+        overdue_sentence=overdue_sentence(evaluation, unit_order=branch.units),
         warnings=warnings,
     )

@@ -66,6 +66,7 @@ display(HTML(frame_html(report.findings_frame())))
 # %% tags=["analyst"]
 display(HTML("<h3>超期与期限</h3>"))
 display(HTML(frame_html(report.deadline_summary())))
+display(HTML(frame_html(report.on_time_rates())))
 display(HTML(frame_html(report.overdue_view())))
 
 # %% tags=["analyst"]

@@ -1,0 +1,51 @@
+import pytest
+
+from kwstats.cli import EXIT_DATA, EXIT_OK, EXIT_USAGE, main
+
+
+def test_help_is_chinese_and_lists_commands(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for word in ("sample", "table", "check", "bulletin", "退出码"):
+        assert word in out
+
+
+def test_usage_errors_exit_2(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        main(["table"])  # --month missing
+    assert exc.value.code == EXIT_USAGE
+    assert main(["table", "--month", "2022-13"]) == EXIT_USAGE
+    assert "YYYY-MM" in capsys.readouterr().err
+    assert main(["table", "--month", "2022-01", "--data", str(tmp_path / "nope.xlsx")]) == EXIT_USAGE
+    assert "nope.xlsx" in capsys.readouterr().err
+    assert main(["table", "--month", "2022-01", "--params", str(tmp_path)]) == EXIT_USAGE
+    assert "branch.yaml" in capsys.readouterr().err
+
+
+def test_unreadable_file_exits_1_and_names_it(capsys, tmp_path):
+    bad = tmp_path / "坏文件.xlsx"
+    bad.write_bytes(b"this is not a spreadsheet")
+    assert main(["check", str(bad)]) == EXIT_DATA
+    assert "坏文件.xlsx" in capsys.readouterr().err
+
+
+def test_check_on_sample_reports_planted_rows_and_errata(capsys, sample_ingest):
+    from kwstats.sample import PLANTED_BAD_ROWS
+    from tests.conftest import REFERENCE_DIR
+
+    code = main(["check", "--month", "2022-01", "--published", str(REFERENCE_DIR / "bulletin-2022-01-table.csv")])
+    out = capsys.readouterr().out
+    assert code == EXIT_DATA
+    assert f"读入 {sample_ingest.rows_read} 行：使用 {sample_ingest.rows_used} 行，剔除 {sample_ingest.rows_set_aside} 行" in out
+    for planted in PLANTED_BAD_ROWS:
+        assert f"{planted['file']} 第 {planted['line']} 行" in out
+    assert "南广所办结率印为 99%" in out
+    assert "全局举报立案数为 7" in out
+    assert "名册外单位" in out
+
+
+def test_table_markdown_ok(capsys):
+    assert main(["table", "--month", "2022-01"]) == EXIT_OK
+    assert "| * | 全局 | 702 |" in capsys.readouterr().out
