@@ -33,6 +33,7 @@ def test_unreadable_file_exits_1_and_names_it(capsys, tmp_path):
 
 def test_check_on_sample_reports_planted_rows_and_errata(capsys, sample_ingest):
     from kwstats.sample import PLANTED_BAD_ROWS
+
     from tests.conftest import REFERENCE_DIR
 
     code = main(["check", "--month", "2022-01", "--published", str(REFERENCE_DIR / "bulletin-2022-01-table.csv")])

@@ -1,0 +1,215 @@
+"""kwstats.charts: the 受理、办结情况示意图, Chinese glyphs present, units under the threshold marked."""
+
+from __future__ import annotations
+
+import base64
+import io
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib as mpl
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.text import Text
+
+from kwstats.charts import (
+    DEFAULT_TITLE,
+    figure_to_data_uri,
+    figure_to_png_bytes,
+    unit_chart,
+    units_below,
+)
+from kwstats.exceptions import KwstatsError
+
+COLUMNS = [
+    "seq",
+    "unit",
+    "accepted",
+    "reports",
+    "reports_closed",
+    "reports_filed",
+    "complaints",
+    "complaints_closed",
+    "complaints_to_case",
+    "closed",
+    "closure_rate_pct",
+]
+NAN = float("nan")
+# The January 2022 reference table, typed by hand (17 roster units after the 全局 row).
+ROWS = [
+    ("*", "全局", 702, 271, 254, 7, 431, 353, 0, 607, 86.0),
+    ("1", "站前所", 82, 32, 27, 3, 50, 28, 0, 55, 67.0),
+    ("2", "新发所", 11, 2, 2, 0, 9, 6, 0, 8, 72.0),
+    ("3", "南广所", 53, 24, 23, 1, 29, 29, 0, 52, 99.0),
+    ("4", "东广所", 21, 8, 8, 0, 13, 7, 0, 15, 71.0),
+    ("5", "群英所", 72, 25, 23, 2, 47, 45, 0, 68, 94.0),
+    ("6", "凯旋所", 61, 18, 16, 0, 43, 38, 0, 54, 88.0),
+    ("7", "团山所", 22, 7, 5, 0, 15, 7, 0, 12, 54.0),
+    ("8", "柳影所", 104, 38, 36, 0, 66, 46, 0, 82, 78.0),
+    ("9", "兴业所", 62, 20, 19, 0, 42, 33, 0, 52, 83.0),
+    ("10", "欣园所", 50, 18, 16, 1, 32, 32, 0, 48, 96.0),
+    ("11", "兰家所", 54, 28, 28, 0, 26, 26, 0, 54, 100.0),
+    ("12", "监管一科", 0, 0, 0, 0, 0, 0, 0, 0, NAN),
+    ("13", "监管二科", 0, 0, 0, 0, 0, 0, 0, 0, NAN),
+    ("14", "监管三科", 9, 0, 0, 0, 9, 9, 0, 9, 100.0),
+    ("15", "监管四科", 57, 42, 42, 1, 15, 12, 0, 54, 94.0),
+    ("16", "审批办", 0, 0, 0, 0, 0, 0, 0, 0, NAN),
+    ("17", "党群办", 0, 0, 0, 0, 0, 0, 0, 0, NAN),
+]
+UNITS = [r[1] for r in ROWS[1:]]
+BELOW_80 = ["站前所", "新发所", "东广所", "团山所", "柳影所"]
+NO_CASES = ["监管一科", "监管二科", "审批办", "党群办"]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "outputs" / "screenshots"
+
+
+@pytest.fixture
+def table() -> pd.DataFrame:
+    return pd.DataFrame(ROWS, columns=COLUMNS)
+
+
+def _no_warnings(make: Callable[[], Figure]) -> tuple[Figure, bytes, list[str]]:
+    """Build and save the figure, recording every warning (glyph warnings come at draw time)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = make()
+        png = figure_to_png_bytes(fig)
+    return fig, png, [f"{w.category.__name__}: {w.message}" for w in caught]
+
+
+def _rate_axes(fig: Figure):  # type: ignore[no-untyped-def]
+    return fig.axes[1]
+
+
+def _rate_bars(fig: Figure) -> dict[str, Rectangle]:
+    bars = [p for p in _rate_axes(fig).patches if (p.get_gid() or "").startswith("rate")]
+    return {p.get_gid().split(":", 1)[1]: p for p in bars}
+
+
+def test_chart_renders_chinese_without_missing_glyphs(table: pd.DataFrame) -> None:
+    with mpl.rc_context():
+        mpl.rcdefaults()  # a fresh matplotlib knows no CJK font
+        fig, png, caught = _no_warnings(lambda: unit_chart(table, 80.0, "2022 年 1 月份受理、办结情况示意图"))
+    assert not [m for m in caught if "Glyph" in m or "missing from" in m], caught
+    assert caught == []
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 20_000
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "unit_chart.png").write_bytes(png)
+
+
+def test_glyph_check_would_catch_a_font_without_chinese() -> None:
+    """Negative control: the recording above really sees matplotlib's missing-glyph warning."""
+
+    def latin_only() -> Figure:
+        fig = Figure(figsize=(2, 1))
+        fig.text(0.1, 0.5, "宽城", fontfamily="DejaVu Sans")
+        return fig
+
+    _fig, _png, caught = _no_warnings(latin_only)
+    assert any("missing from" in m for m in caught)
+
+
+def test_chart_layout_and_size(table: pd.DataFrame) -> None:
+    fig = unit_chart(table, 80.0)
+    width, height = fig.get_size_inches()
+    assert 6.5 <= width <= 7.5 and 6.0 <= height <= 8.0  # A4 portrait text width
+    assert len(fig.axes) == 2
+    assert fig.get_suptitle() == DEFAULT_TITLE
+    labels = [t.get_text() for t in _rate_axes(fig).get_xticklabels()]
+    assert labels == UNITS  # roster order, no 全局 row
+    texts = {t.get_text() for t in fig.findobj(Text)}
+    assert {"受理量", "总计办结", "达到阈值", "低于阈值", "80% 阈值"} <= texts
+
+
+def test_count_panel_bars_and_values(table: pd.DataFrame) -> None:
+    fig = unit_chart(table, 80.0)
+    ax = fig.axes[0]
+    accepted, closed = ax.containers[0], ax.containers[1]
+    assert [int(b.get_height()) for b in accepted] == [r[2] for r in ROWS[1:]]
+    assert [int(b.get_height()) for b in closed] == [r[9] for r in ROWS[1:]]
+    values = [t.get_text() for t in ax.texts]
+    assert "104" in values and "82" in values
+    # Black-and-white print: the two series differ by hatch, not only by colour.
+    assert accepted[0].get_hatch() != closed[0].get_hatch()
+    lum = [sum(b.get_facecolor()[:3]) / 3 for b in (accepted[0], closed[0])]
+    assert abs(lum[0] - lum[1]) > 0.3
+
+
+def test_units_under_threshold_are_marked(table: pd.DataFrame) -> None:
+    assert units_below(table, 80.0) == BELOW_80
+    fig = unit_chart(table, 80.0)
+    bars = _rate_bars(fig)
+    assert list(bars) == UNITS
+    marked = [u for u, b in bars.items() if b.get_gid().startswith("rate-below:")]
+    assert marked == BELOW_80
+    for unit, bar in bars.items():
+        if unit in BELOW_80:
+            assert bar.get_hatch()
+        else:
+            assert not bar.get_hatch()
+    bold = [t.get_text() for t in _rate_axes(fig).get_xticklabels() if t.get_fontweight() in ("bold", 700)]
+    assert bold == BELOW_80
+    footer = fig.get_supxlabel()
+    assert footer.startswith("低于 80% 阈值的单位：")
+    assert all(u in footer for u in BELOW_80)
+
+
+def test_threshold_line_and_rate_labels(table: pd.DataFrame) -> None:
+    fig = unit_chart(table, 85.5)
+    ax = _rate_axes(fig)
+    dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+    assert len(dashed) == 1 and set(dashed[0].get_ydata()) == {85.5}
+    texts = [t.get_text() for t in ax.texts]
+    assert "54%" in texts and "99%" in texts
+    assert texts.count("无受理") == len(NO_CASES)
+    assert "85.5% 阈值" in {t.get_text() for t in fig.findobj(Text)}
+    assert "凯旋所" in units_below(table, 88.5)  # 88 < 88.5
+    for unit in NO_CASES:  # no cases: no bar, and never "under the threshold"
+        assert not _rate_bars(fig)[unit].get_visible()
+
+
+def test_rates_with_decimals_are_labelled(table: pd.DataFrame) -> None:
+    table.loc[table["unit"] == "新发所", "closure_rate_pct"] = 72.73
+    fig = unit_chart(table, 80.0)
+    assert "72.73%" in [t.get_text() for t in _rate_axes(fig).texts]
+
+
+def test_nothing_under_threshold(table: pd.DataFrame) -> None:
+    fig = unit_chart(table, 50.0)
+    assert fig.get_supxlabel().endswith("：无")
+    assert not any(b.get_hatch() for b in _rate_bars(fig).values())
+
+
+def test_missing_columns_and_empty_roster_are_clear_errors(table: pd.DataFrame) -> None:
+    with pytest.raises(KwstatsError, match="缺少列：closed"):
+        unit_chart(table.drop(columns=["closed"]), 80.0)
+    with pytest.raises(KwstatsError, match="没有单位行"):
+        unit_chart(table.iloc[:1], 80.0)
+
+
+def test_table_without_seq_column_still_drops_global_row(table: pd.DataFrame) -> None:
+    fig = unit_chart(table.drop(columns=["seq"]), 80.0)
+    assert [t.get_text() for t in _rate_axes(fig).get_xticklabels()] == UNITS
+
+
+def test_data_uri(table: pd.DataFrame) -> None:
+    fig = unit_chart(table, 80.0)
+    uri = figure_to_data_uri(fig)
+    assert uri.startswith("data:image/png;base64,")
+    png = base64.b64decode(uri.split(",", 1)[1])
+    assert png.startswith(b"\x89PNG")
+
+
+def test_font_survives_a_later_theme_reset(table: pd.DataFrame) -> None:
+    """The notebook may call sns.set_theme() after making the chart; the glyphs must stay."""
+    import seaborn as sns
+
+    fig = unit_chart(table, 80.0)
+    with mpl.rc_context():
+        sns.set_theme()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig.savefig(io.BytesIO(), format="png")
+    assert [str(w.message) for w in caught] == []
