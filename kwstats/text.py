@@ -62,6 +62,8 @@ def window_sentences(s: MonthSummary, rule: str) -> list[str]:
     out = []
     for w in s.windows:
         cut = w.cutoff
+        if cut < pd.Timestamp(w.start):
+            continue  # the window has not opened yet at this cutoff
         out.append(
             WINDOW.format(
                 label=w.label,

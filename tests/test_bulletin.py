@@ -1,0 +1,167 @@
+"""End to end: papermill really executes the notebook on the sample and nbconvert writes the bulletin."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from kwstats.bulletin import build_bulletin
+from kwstats.exceptions import NotebookExecutionError
+from kwstats.render import assert_offline
+from tests.browser_util import chromium, open_offline, screenshot
+from tests.conftest import REFERENCE_DIR
+
+pytestmark = pytest.mark.slow
+
+
+class _Text(HTMLParser):
+    """Visible text of a page (no style/script), and its tables as lists of rows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.tables: list[list[list[str]]] = []
+        self._skip = 0
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("style", "script"):
+            self._skip += 1
+        elif tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "script"):
+            self._skip -= 1
+        elif tag in ("td", "th") and self._cell is not None and self.tables and self.tables[-1]:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+            if self._cell is not None:
+                self._cell.append(data)
+
+
+def _parse(path: Path) -> _Text:
+    parser = _Text()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("outputs")
+    return build_bulletin("2022-01", out_dir=out)
+
+
+def test_four_outputs(built):
+    assert {p.name for p in built.values()} == {"bulletin.html", "bulletin-analyst.html", "bulletin.ipynb", "table.xlsx"}
+    assert all(p.stat().st_size > 1000 for p in built.values())
+    assert not list(built["正式版"].parent.parent.glob(".2022-01-*")), "scratch folder left behind"
+
+
+def test_official_holds_the_reference_sentences(built):
+    page = _squash("".join(_parse(built["正式版"]).parts))
+    reference = _squash((REFERENCE_DIR / "bulletin-2022-01.txt").read_text(encoding="utf-8"))
+    sentences = [
+        "2022年1月份宽城市场监管分局投诉、举报中心全口径接收咨询、投诉、举报、电话、来函来信等各类信息共702件，"
+        "12315网络平台分流702件，共挽回经济损失6.08万元人民币，当月实现市局“初、核查反馈零催办”目标。",
+        "关于12315平台受理疫情案件从2020年1月23日起至2022年1月31日，共受理18297件，办结率96%。",
+        "1月份受理举报件共271件，办结254件，办结率93%。",
+        "1月份受理投诉件共431件，办结353件，办结率81%。",
+        "1月份共计办结607件，截止1月31日，办理中还有95件。",
+        "本月无初、核查及办结超期件。",
+        "2022年1月份分局各监管责任主体12315系统办件数量统计一览表",
+        "注：【统计时间截止1月31日实时数据】如有超期办件、消费者对处理结果和工作动态满意率低于80%的单位，"
+        "需向消保主管局长直至主要领导当面说明情况。",
+        "家具定制质量差返工维修没商量",
+        "宽城分局消保科12315投诉举报中心报送时间:2022.1.1～2022.1.31",
+        "工作动态解读按照分局领导要求",
+    ]
+    for sentence in sentences:
+        assert sentence in reference, f"test sentence not in the reference: {sentence}"
+        assert sentence in page, f"missing from the bulletin: {sentence}"
+    assert "站前所、新发所、东广所、团山所、柳影所" in page
+
+
+def test_official_table_matches_reference_but_errata(built):
+    import pandas as pd
+
+    tables = _parse(built["正式版"]).tables
+    (table,) = [t for t in tables if t and t[0][:2] == ["序号", "单位名称"]]
+    reference = pd.read_csv(REFERENCE_DIR / "bulletin-2022-01-table.csv", dtype=str).fillna("")
+    diffs = []
+    for shown, (_, ref) in zip(table[1:], reference.iterrows(), strict=True):
+        expected = [*ref.iloc[:-1], f"{ref.iloc[-1]}%" if ref.iloc[-1] else ""]
+        got = [c.rstrip("▼") for c in shown]
+        diffs += [(ref["unit"], i) for i, (a, b) in enumerate(zip(got, expected, strict=True)) if a != b]
+    assert diffs == [("全局", 5), ("南广所", 10)]
+
+
+def test_official_has_no_code_and_no_analyst_parts(built):
+    official = built["正式版"].read_text(encoding="utf-8")
+    analyst = built["分析版"].read_text(encoding="utf-8")
+    for marker in ("build_report", "分析员部分", "核对发现", "jp-InputArea-editor"):
+        assert marker not in official
+    for marker in ("build_report", "分析员部分", "核对发现", "off_roster", "读入"):
+        assert marker in analyst
+    assert assert_offline(official) == [] and assert_offline(analyst) == []
+    assert "<title>宽城分局 12315 工作动态解读（2022 年 1 月）</title>" in official
+
+
+def test_export_text_is_escaped_and_masked(built, sample_cases):
+    from kwstats.sample import PHONE_CASE_IDS, XSS_CASE_ID
+
+    analyst = built["分析版"].read_text(encoding="utf-8")
+    assert XSS_CASE_ID in analyst, "the markup case should be among the drill-down rows shown"
+    assert "<script>alert(1)</script>" not in analyst and "&lt;script&gt;alert(1)&lt;/script&gt;" in analyst
+    assert "<img src=x onerror" not in analyst
+    for page in (analyst, built["正式版"].read_text(encoding="utf-8")):
+        assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", html_lib.unescape(page)), "unmasked mobile number"
+        assert not re.search(r"(?<!\d)\d{17}[\dXx](?!\d)", html_lib.unescape(page)), "unmasked ID number"
+    assert PHONE_CASE_IDS
+
+
+def test_browser_opens_official_offline_and_prints(built):
+    with chromium() as browser, open_offline(built["正式版"], browser) as (page, requests):
+        assert requests == [], f"页面试图访问外部资源：{requests}"
+        assert "全局" in page.locator("table.kw-unit-table").inner_text()
+        assert page.evaluate("document.scripts.length") == 0
+        shot = screenshot(page, "bulletin-2022-01.png")
+        assert shot.stat().st_size > 50_000
+        page.emulate_media(media="print")
+        assert page.pdf(format="A4", prefer_css_page_size=True).startswith(b"%PDF")
+
+
+def test_month_without_cases_or_prose(tmp_path):
+    """A month outside the sample gives a bulletin of zeros without prose, by design."""
+    outputs = build_bulletin("2019-06", out_dir=tmp_path)
+    page = _squash("".join(_parse(outputs["正式版"]).parts))
+    assert "受理举报件共0件，办结0件，办结率—。" in page
+    assert "典型案例" not in page
+    assert "本月无初、核查及办结超期件。" in page
+
+
+def test_failed_run_keeps_the_good_bulletin(tmp_path, built):
+    good = tmp_path / "2022-01"
+    good.mkdir()
+    (good / "bulletin.html").write_text("good", encoding="utf-8")
+    with pytest.raises(NotebookExecutionError) as exc:
+        build_bulletin("2022-01", out_dir=tmp_path, cutoff="not-a-date")
+    assert "单元格" in str(exc.value)
+    assert (good / "bulletin.html").read_text(encoding="utf-8") == "good"
+    assert (tmp_path / "2022-01-failed.ipynb").exists()
