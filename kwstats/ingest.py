@@ -1,0 +1,779 @@
+"""Read 12315 platform exports (.xlsx, legacy .xls, .csv) into the canonical case table.
+
+Exports differ between platform versions and provinces: headers have several spellings (aliases
+in params/branch.yaml), title and note rows sit above the header, total rows trail the data, dates
+come as text in several formats or as Excel serials, amounts carry 元 or thousands separators and
+flags are 是/否. :func:`read_exports` turns any mix of them into one canonical table
+(:func:`kwstats.schema.conform`).
+
+Nothing is lost silently: a file that cannot be read raises :class:`InputFileError` naming it, a
+missing required column raises :class:`MissingColumnError`, and every bad row is set aside in
+``IngestResult.rejected`` with its file, line, column, raw value and a reason in Chinese, so that
+``rows_read == rows_used + rows_set_aside``. Personal columns are dropped as soon as the header is
+known and free text is masked (:mod:`kwstats.masking`) before it leaves this module.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kwstats.exceptions import InputFileError, MissingColumnError
+from kwstats.masking import mask_series
+from kwstats.params import Branch
+from kwstats.schema import (
+    CASE_COLUMNS,
+    DATE_FIELDS,
+    FLAG_FIELDS,
+    REJECT_COLUMNS,
+    REQUIRED_FIELDS,
+    conform,
+)
+
+FORMATS = {".xlsx": "xlsx", ".xls": "xls", ".csv": "csv"}
+HEADER_SCAN_ROWS = 30
+TOTAL_PREFIXES = ("合计", "总计", "小计")
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+
+# Rejection reasons (stable texts: the notebook and the checks group by them).
+REASON_TOTAL = "合计行"
+REASON_REPEATED_HEADER = "重复的表头行"
+REASON_MISSING_ID = "编号为空"
+REASON_MISSING_KIND = "业务类型为空"
+REASON_UNKNOWN_KIND = "业务类型无法识别（应为 {kinds}）"
+REASON_MISSING_REGISTERED = "登记时间为空"
+REASON_BAD_DATE = "日期无法识别"
+REASON_DATE_OUT_OF_RANGE = "日期不合理（年份应在 1990—2099 之间）"
+REASON_BAD_AMOUNT = "金额无法识别"
+REASON_NEGATIVE_AMOUNT = "金额为负数"
+REASON_BAD_FLAG = "是/否值无法识别（应为 是、否、Y、N、1、0、√）"
+REASON_BAD_URGES = "催办次数不是非负整数"
+REASON_CLOSED_BEFORE_REGISTERED = "办结时间早于登记时间"
+REASON_DUPLICATE = "重复行，与 {file} 第 {line} 行相同"
+REASON_CONFLICT = "编号重复但内容不同（{columns}），已保留 {file} 第 {line} 行"
+
+# Cell texts that mean "nothing" in typed columns (dates, amount, flags, urges).
+_BLANK_TOKENS = ["-", "--", "—", "——", "/", "无", "null", "NULL", "None", "nan", "NaN", "NaT"]
+_TRUE = ["是", "y", "yes", "1", "1.0", "√", "✓", "✔", "true"]
+_FALSE = ["否", "n", "no", "0", "0.0", "×", "✗", "false"]
+_MIN_YEAR, _MAX_YEAR = 1990, 2099
+_NS_YEARS = (1678, 2261)  # representable in datetime64[ns]
+_SERIAL_MIN, _SERIAL_MAX = 20000, 80000
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # 1900 date system, Lotus leap-year bug included
+
+_DATE_RE = re.compile(
+    r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:[\sT]*(?P<H>\d{1,2})\s*[:时]\s*(?P<M>\d{1,2})"
+    r"(?:\s*[:分]\s*(?P<S>\d{1,2})(?:\.\d+)?)?\s*[分秒]?)?$"
+)
+_COMPACT_DATE_RE = re.compile(
+    r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})?)?$"
+)
+_SERIAL_RE = re.compile(r"^\d{5}(?:\.\d+)?$")
+_TEXT_FIELDS = (
+    "case_id",
+    "unit",
+    "channel",
+    "stage",
+    "goods_category",
+    "problem_category",
+    "respondent",
+    "content",
+)
+_MASKED_FIELDS = ("respondent", "content")
+_QUIET_HEADERS = {"序号", "行号"}  # ignored without a warning
+_COALESCED_FIELDS = ("respondent", "content")  # several columns may carry them (被投诉方 / 被举报方)
+
+
+@dataclass
+class FileReport:
+    """What was read from one export file."""
+
+    path: str
+    format: str  # "xlsx" / "xls" / "csv"
+    encoding: str | None  # csv only: "utf-8", "utf-8-sig" (with BOM) or "gb18030"
+    header_line: int  # 1-based line of the header row
+    rows_read: int  # non-blank rows below the header (total rows included)
+    rows_used: int
+    rows_set_aside: int
+    total_rows: int  # 合计/总计/小计 rows (also counted in rows_set_aside)
+    blank_rows: int  # fully blank rows, skipped and not in rows_read
+    columns: dict[str, str]  # field -> header found
+    unmapped_headers: list[str] = field(default_factory=list)  # ignored columns (no alias matched)
+    personal_headers: list[str] = field(default_factory=list)  # personal columns dropped unread
+    sheet: str | None = None  # Excel: the sheet read
+
+
+@dataclass
+class IngestResult:
+    """The canonical cases, the rows set aside, and a report per file."""
+
+    cases: pd.DataFrame
+    rejected: pd.DataFrame
+    files: list[FileReport]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_used(self) -> int:
+        return sum(f.rows_used for f in self.files)
+
+    @property
+    def rows_set_aside(self) -> int:
+        return sum(f.rows_set_aside for f in self.files)
+
+    def summary(self) -> str:
+        """One Chinese sentence for clerks: files, rows read, used, set aside and why."""
+        text = (
+            f"读取 {len(self.files)} 个文件共 {self.rows_read} 行：采用 {self.rows_used} 行，"
+            f"搁置 {self.rows_set_aside} 行"
+        )
+        if self.rows_set_aside:
+            heads = self.rejected["reason"].str.extract(r"^([^，（]+)", expand=False)
+            counts = sorted(heads.value_counts(sort=False).items(), key=lambda kv: -kv[1])
+            text += "（" + "，".join(f"{k} {v}" for k, v in counts) + "）"
+        return text + "。"
+
+
+@dataclass
+class _Raw:
+    """One file after header detection: the mapped columns as stripped text, one row per data row."""
+
+    report: FileReport
+    cells: dict[str, np.ndarray]  # field -> object array of text
+    lines: np.ndarray  # source line of each row
+    first: np.ndarray  # first non-empty cell of each row (for total rows)
+    first_header: np.ndarray  # header of that cell
+    headers: dict[str, str]  # field -> header as found
+
+
+# ---------------------------------------------------------------------------------------------
+# public API
+
+
+def read_export(path: str | Path, branch: Branch) -> IngestResult:
+    """Read one export file (see :func:`read_exports`)."""
+    return read_exports([path], branch)
+
+
+def read_exports(
+    paths: Iterable[str | Path],
+    branch: Branch,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> IngestResult:
+    """Read every export in `paths` (files, or folders of .xlsx/.xls/.csv) into one canonical table.
+
+    Duplicates are detected across all files read together. `progress(done, total, file_name)` is
+    called after each file.
+    """
+    files = expand_paths(paths)
+    if not files:
+        raise InputFileError("没有找到任何导出文件（.xlsx、.xls、.csv）。请检查给出的文件或文件夹。")
+    aliases = _alias_map(branch)
+    personal = {_norm_header(h) for h in branch.personal_headers}
+    raws: list[_Raw] = []
+    warnings: list[str] = []
+    for i, path in enumerate(files, start=1):
+        raw = _read_one(path, branch, aliases, personal, warnings)
+        raws.append(raw)
+        if progress is not None:
+            progress(i, len(files), path.name)
+    cases, rejected = _parse_all(raws, branch)
+    return IngestResult(cases=cases, rejected=rejected, files=[r.report for r in raws], warnings=warnings)
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files to read: given files as they are, folders expanded to their exports sorted by name."""
+    out: list[Path] = []
+    seen: set[Path] = set()
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(
+                (
+                    c
+                    for c in p.iterdir()
+                    if c.is_file() and c.suffix.lower() in FORMATS and not c.name.startswith((".", "~$"))
+                ),
+                key=lambda c: c.name,
+            )
+            candidates: Sequence[Path] = found
+        else:
+            candidates = [p]
+        for c in candidates:
+            key = c.resolve()
+            if key not in seen:
+                seen.add(key)
+                out.append(c)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# reading files into grids of text
+
+
+def _cell_str(x: Any) -> str:
+    """A cell as stripped text; Excel numbers without spurious '.0', datetimes in ISO form."""
+    if type(x) is str:
+        x = x.strip()
+        if x[:2] == '="' and x[-1:] == '"' and len(x) > 2:  # CSV idiom keeping long numbers as text
+            return x[2:-1].strip()
+        return x
+    if x is None:
+        return ""
+    if isinstance(x, bool):
+        return "TRUE" if x else "FALSE"
+    if isinstance(x, float):
+        if math.isnan(x):
+            return ""
+        if x.is_integer() and abs(x) < 1e16:
+            return str(int(x))
+        return repr(x)
+    if isinstance(x, dt.datetime):
+        return x.isoformat(sep=" ")
+    if isinstance(x, dt.date | dt.time):
+        return x.isoformat()
+    return str(x).strip()
+
+
+_to_text = np.frompyfunc(_cell_str, 1, 1)
+
+
+def _read_excel(path: Path, warnings: list[str]) -> tuple[list[list[Any]], list[int], str]:
+    """Rows of the first visible worksheet, with their 1-based Excel row numbers."""
+    from python_calamine import PasswordError, SheetTypeEnum, SheetVisibleEnum, load_workbook
+
+    try:
+        with load_workbook(str(path)) as book:  # closed at once: Windows locks open files
+            sheets = [
+                m
+                for m in book.sheets_metadata
+                if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible
+            ] or [m for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+            if not sheets:
+                raise InputFileError(f"{path}：文件中没有工作表。请确认导出是否完整。")
+            rows = book.get_sheet_by_name(sheets[0].name).to_python(skip_empty_area=False)
+    except InputFileError:
+        raise
+    except PasswordError:
+        raise InputFileError(f"{path}：文件有密码保护，无法读取。请去掉密码后另存再导入。") from None
+    except Exception as exc:  # calamine raises several error types for corrupt or foreign files
+        raise InputFileError(
+            f"{path}：不是可读取的 Excel 文件（{type(exc).__name__}: {exc}）。"
+            f"请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
+        ) from None
+    if len(sheets) > 1:
+        warnings.append(f"{path.name}：有 {len(sheets)} 个工作表，只读取了第一个“{sheets[0].name}”。")
+    return rows, list(range(1, len(rows) + 1)), sheets[0].name
+
+
+def _decode(path: Path, data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes as UTF-8 (with or without BOM), else GB18030; return (text, encoding)."""
+    if b"\x00" in data[:4096]:
+        raise InputFileError(
+            f"{path}：不是文本 CSV 文件（可能是 UTF-16 编码或二进制文件）。"
+            f"请用 Excel 打开后另存为“CSV UTF-8（逗号分隔）”或 .xlsx 再导入。"
+        )
+    for enc in CSV_ENCODINGS:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if enc == "utf-8-sig":
+            return text, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+        return text, enc
+    raise InputFileError(
+        f"{path}：无法识别文件编码（试过 UTF-8、UTF-8 BOM、GB18030）。"
+        f"请用 Excel 打开后另存为“CSV UTF-8（逗号分隔）”或 .xlsx 再导入。"
+    )
+
+
+def _parse_csv(path: Path, text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """CSV records and the line on which each starts (quoted fields may span lines)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    prev = 0
+    try:
+        for rec in reader:
+            rows.append(rec)
+            lines.append(prev + 1)
+            prev = reader.line_num
+    except csv.Error as exc:
+        raise InputFileError(
+            f"{path}：第 {prev + 1} 行附近 CSV 格式有误（{exc}）。请检查引号是否成对。"
+        ) from None
+    return rows, lines
+
+
+def _grid(rows: list[list[Any]]) -> np.ndarray:
+    """Rows (possibly ragged) as a 2-D object array of stripped text."""
+    if not rows:
+        return np.empty((0, 0), dtype=object)
+    width = max(len(r) for r in rows)
+    if width == 0:
+        return np.full((len(rows), 0), "", dtype=object)
+    if any(len(r) != width for r in rows):
+        rows = [list(r) + [""] * (width - len(r)) for r in rows]
+    cells = np.empty((len(rows), width), dtype=object)
+    cells[:] = rows
+    return _to_text(cells).astype(object)
+
+
+# ---------------------------------------------------------------------------------------------
+# header detection and column mapping
+
+
+def _norm_header(h: Any) -> str:
+    """Header text for matching: NFKC (full-width parentheses -> half-width), no whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(h)))
+
+
+def _alias_map(branch: Branch) -> dict[str, tuple[str, int]]:
+    """Normalised alias -> (field, priority); the first field listing an alias wins."""
+    out: dict[str, tuple[str, int]] = {}
+    for fld, aliases in branch.headers.items():
+        for prio, alias in enumerate(aliases):
+            out.setdefault(_norm_header(alias), (fld, prio))
+    return out
+
+
+def _find_header(grid: np.ndarray, aliases: dict[str, tuple[str, int]]) -> tuple[int | None, int]:
+    """(index of the header row or None, index of the best candidate row for the error message)."""
+    required = set(REQUIRED_FIELDS)
+    best, best_count, widest, widest_count = 0, 0, 0, -1
+    for r in range(min(HEADER_SCAN_ROWS, grid.shape[0])):
+        cells = [_norm_header(c) for c in grid[r] if c]
+        matched = {aliases[c][0] for c in cells if c in aliases}
+        if required <= matched:
+            return r, r
+        if len(matched) > best_count:
+            best, best_count = r, len(matched)
+        if len(cells) > widest_count:
+            widest, widest_count = r, len(cells)
+    return None, best if best_count else widest
+
+
+def _map_columns(
+    header: np.ndarray, aliases: dict[str, tuple[str, int]], personal: set[str]
+) -> tuple[dict[str, list[int]], list[str], list[str]]:
+    """field -> column indices (best alias first), unmapped headers, personal headers."""
+    candidates: dict[str, list[tuple[int, int]]] = {}
+    unmapped: list[str] = []
+    dropped: list[str] = []
+    for j, h in enumerate(header):
+        if not h:
+            continue
+        key = _norm_header(h)
+        if key in personal:
+            dropped.append(h)
+        elif key in aliases:
+            fld, prio = aliases[key]
+            candidates.setdefault(fld, []).append((prio, j))
+        else:
+            unmapped.append(h)
+    columns: dict[str, list[int]] = {}
+    for fld, cands in candidates.items():
+        ordered = [j for _, j in sorted(cands)]
+        if fld in _COALESCED_FIELDS or len(ordered) == 1:
+            columns[fld] = ordered
+        else:
+            columns[fld] = ordered[:1]
+            unmapped.extend(str(header[j]) for j in ordered[1:])
+    return columns, unmapped, dropped
+
+
+def _read_one(
+    path: Path,
+    branch: Branch,
+    aliases: dict[str, tuple[str, int]],
+    personal: set[str],
+    warnings: list[str],
+) -> _Raw:
+    """Read one file, find its header, keep only the mapped columns (personal data dropped here)."""
+    if not path.exists():
+        raise InputFileError(f"找不到文件：{path}。请检查路径和文件名。")
+    if not path.is_file():
+        raise InputFileError(f"{path} 不是文件。")
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputFileError(
+            f"{path}：不是支持的导出格式（只支持 .xlsx、.xls、.csv）。请从 12315 平台重新导出。"
+        )
+    encoding: str | None = None
+    sheet: str | None = None
+    if fmt == "csv":
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputFileError(f"{path}：无法读取（{exc}）。") from None
+        text, encoding = _decode(path, data)
+        rows, lines = _parse_csv(path, text, ",")
+        grid = _grid(rows)
+        header_idx, best = _find_header(grid, aliases)
+        if header_idx is None and "\t" in text:
+            tab_rows, tab_lines = _parse_csv(path, text, "\t")
+            tab_grid = _grid(tab_rows)
+            tab_idx, _ = _find_header(tab_grid, aliases)
+            if tab_idx is not None:
+                rows, lines, grid, header_idx = tab_rows, tab_lines, tab_grid, tab_idx
+    else:
+        rows, lines, sheet = _read_excel(path, warnings)
+        grid = _grid(rows)
+        header_idx, best = _find_header(grid, aliases)
+    if grid.size == 0 or not (grid != "").any():
+        raise InputFileError(f"{path}：文件是空的，没有任何内容。请确认导出是否成功。")
+    if header_idx is None:
+        found = [str(h) for h in grid[best] if h]
+        matched = {aliases[_norm_header(h)][0] for h in found if _norm_header(h) in aliases}
+        missing = next(f for f in REQUIRED_FIELDS if f not in matched)
+        raise MissingColumnError(str(path), missing, list(branch.headers[missing]), found)
+
+    header = grid[header_idx]
+    columns, unmapped, dropped = _map_columns(header, aliases, personal)
+    body = grid[header_idx + 1 :]
+    body_lines = np.asarray(lines[header_idx + 1 :], dtype=np.int64)
+    blank = ~(body != "").any(axis=1) if body.shape[1] else np.ones(len(body), bool)
+    body, body_lines = body[~blank], body_lines[~blank]
+
+    # first non-empty cell of each row (any column, personal ones included) for total-row detection
+    if len(body):
+        first_j = (body != "").argmax(axis=1)
+        first = body[np.arange(len(body)), first_j]
+        first_header = np.array([str(header[j]) or f"第{j + 1}列" for j in first_j], dtype=object)
+    else:
+        first = first_header = np.empty(0, dtype=object)
+
+    cells: dict[str, np.ndarray] = {}
+    for fld, js in columns.items():
+        col = body[:, js[0]]
+        for j in js[1:]:
+            col = np.where(col == "", body[:, j], col)
+        cells[fld] = col
+
+    headers = {fld: str(header[js[0]]) for fld, js in columns.items()}
+    ids = pd.Series(cells.get("case_id", np.empty(0, dtype=object)), dtype="str")
+    if ids.str.fullmatch(r"\d(?:\.\d+)?[eE]\+\d+").any():
+        warnings.append(
+            f"{path.name}：有编号显示为科学计数法（如 1.22E+21），可能被 Excel 打开另存时改坏，"
+            f"不同的件会被当成重复。请直接使用平台导出的原文件。"
+        )
+    noted = [h for h in unmapped if _norm_header(h) not in _QUIET_HEADERS]
+    if noted:
+        warnings.append(f"{path.name}：以下列未识别，已忽略：{'、'.join(noted)}。")
+    if not len(body):
+        warnings.append(f"{path.name}：表头下没有数据行。")
+    report = FileReport(
+        path=str(path),
+        format=fmt,
+        encoding=encoding,
+        header_line=int(lines[header_idx]),
+        rows_read=len(body),
+        rows_used=0,
+        rows_set_aside=0,
+        total_rows=0,
+        blank_rows=int(blank.sum()),
+        columns=headers,
+        unmapped_headers=unmapped,
+        personal_headers=dropped,
+        sheet=sheet,
+    )
+    return _Raw(report, cells, body_lines, first, first_header, headers)
+
+
+# ---------------------------------------------------------------------------------------------
+# value parsers (vectorised; each returns values and a mask of unparseable cells)
+
+
+def _blank_typed(s: pd.Series) -> pd.Series:
+    """Mask of cells that are empty or a placeholder such as '-' or '无'."""
+    return (s == "") | s.isin(_BLANK_TOKENS)
+
+
+def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Stripped text -> datetime64[ns]; returns (values, unparseable mask, out-of-range mask).
+
+    Accepts ``2022-01-05 09:31[:00]``, ``2022/1/5 9:31``, ``2022.01.05``, ``2022年1月5日 09:31``,
+    ``20220105`` and Excel serials (20000-80000, 1900 date system) as numbers or text.
+    """
+    s = s.astype("str")
+    empty = _blank_typed(s)
+    values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    iso = ~empty & s.str.slice(4, 5).isin(["-", "/"]) & (s.str.len() >= 8)
+    if iso.any():  # the common forms, parsed in C
+        values[iso] = _parse_dates_iso(s[iso])
+    todo = ~empty & values.isna()
+    if todo.any():
+        values[todo] = _parse_dates_slow(s[todo])
+    bad = ~empty & values.isna()
+    years = values.dt.year
+    out_of_range = values.notna() & ((years < _MIN_YEAR) | (years > _MAX_YEAR))
+    values[out_of_range] = pd.NaT
+    return values, bad, out_of_range
+
+
+def _parse_dates_iso(s: pd.Series) -> pd.Series:
+    """``2022-01-05 09:31[:00]``, ``2022/1/5 9:31`` and the like, to the second; NaT where not."""
+    nat = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    try:
+        got = pd.to_datetime(s, format="ISO8601", errors="coerce")
+    except (ValueError, TypeError):  # e.g. time-zone offsets: left to the slow path (and rejected)
+        return nat
+    if got.dt.tz is not None:
+        return nat
+    got = got.where(got.dt.year.between(*_NS_YEARS))
+    return got.dt.round("s").astype("datetime64[ns]")
+
+
+def _parse_dates_slow(s: pd.Series) -> pd.Series:
+    """The other date spellings, by regex; NaT where nothing fits."""
+    norm = s.str.normalize("NFKC").str.replace("：", ":")
+    parts = norm.str.extract(_DATE_RE)
+    compact = norm.str.extract(_COMPACT_DATE_RE)
+    parts = parts.where(parts["y"].notna(), compact)
+    comp = pd.DataFrame(
+        {
+            "year": pd.to_numeric(parts["y"]),
+            "month": pd.to_numeric(parts["m"]),
+            "day": pd.to_numeric(parts["d"]),
+            "hour": pd.to_numeric(parts["H"]).fillna(0),
+            "minute": pd.to_numeric(parts["M"]).fillna(0),
+            "second": pd.to_numeric(parts["S"]).fillna(0),
+        },
+        index=s.index,
+    )
+    clock_ok = (comp["hour"] < 24) & (comp["minute"] < 60) & (comp["second"] < 60)
+    has = comp["year"].between(*_NS_YEARS) & clock_ok  # beyond: not representable, so unparseable
+    values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    if has.any():
+        values[has] = pd.to_datetime(comp[has], errors="coerce").astype("datetime64[ns]")
+    is_serial = norm.str.fullmatch(_SERIAL_RE) & comp["year"].isna()
+    if is_serial.any():
+        num = pd.to_numeric(norm[is_serial])
+        ok = num.between(_SERIAL_MIN, _SERIAL_MAX)
+        secs = (num[ok] * 86400).round().astype("int64")
+        values[ok[ok].index] = (_EXCEL_EPOCH + pd.to_timedelta(secs, unit="s")).astype("datetime64[ns]")
+    return values
+
+
+def parse_amounts(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """'1,200.00' / '300元' / '￥300' / '1.2万' -> float 元; returns (values, unparseable, negative)."""
+    s = s.astype("str")
+    empty = _blank_typed(s)
+    t = s.str.normalize("NFKC").str.replace(r"[,，\s¥￥]|人民币|RMB|元$", "", regex=True)
+    wan = t.str.endswith("万")
+    t = t.str.removesuffix("万")
+    num = pd.to_numeric(
+        t.where(t.str.fullmatch(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")), errors="coerce"
+    )
+    num = num.where(~wan, num * 10000)
+    bad = ~empty & (num.isna() | ~np.isfinite(num.fillna(0)))
+    negative = ~bad & ~empty & (num < 0)
+    values = num.where(~empty & ~bad, 0.0).astype("float64")
+    return values, bad, negative
+
+
+def parse_flags(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """是/否/Y/N/1/0/√ -> bool (blank -> False); returns (values, unparseable mask)."""
+    t = s.astype("str").str.lower()
+    empty = _blank_typed(t)
+    true = t.isin(_TRUE)
+    bad = ~empty & ~true & ~t.isin(_FALSE)
+    return true.astype(bool), bad
+
+
+def parse_urges(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Non-negative integer (blank -> 0, '2次' accepted); returns (values, unparseable mask)."""
+    t = s.astype("str").str.normalize("NFKC").str.removesuffix("次").str.strip()
+    empty = _blank_typed(t)
+    num = pd.to_numeric(t.where(t.str.fullmatch(r"\+?\d+(?:\.0*)?")), errors="coerce")
+    bad = ~empty & num.isna()
+    values = num.where(~empty & ~bad, 0).astype("int64")
+    return values, bad
+
+
+# ---------------------------------------------------------------------------------------------
+# parsing all rows, rejections, duplicates
+
+
+class _Rejections:
+    """First problem of each row wins; later checks skip rows already set aside."""
+
+    def __init__(self, n: int, file_idx: np.ndarray, headers: list[dict[str, str]]) -> None:
+        self.reason = np.full(n, None, dtype=object)
+        self.column = np.full(n, None, dtype=object)
+        self.value = np.full(n, None, dtype=object)
+        self.file_idx = file_idx
+        self.headers = headers
+
+    @property
+    def open(self) -> np.ndarray:
+        return pd.isna(self.reason)
+
+    def header_of(self, fld: str) -> np.ndarray:
+        by_file = np.array([h.get(fld, fld) for h in self.headers], dtype=object)
+        return by_file[self.file_idx]
+
+    def add(self, mask: Any, reason: Any, column: Any, value: Any) -> np.ndarray:
+        m = np.asarray(mask, dtype=bool) & self.open
+        for arr, v in ((self.reason, reason), (self.column, column), (self.value, value)):
+            arr[m] = v[m] if isinstance(v, np.ndarray) else v
+        return m
+
+    def add_field(self, mask: Any, reason: Any, fld: str, raw: pd.DataFrame) -> np.ndarray:
+        return self.add(mask, reason, self.header_of(fld), raw[fld].to_numpy(dtype=object))
+
+
+def _concat(raws: list[_Raw], fld: str) -> pd.Series:
+    """One field over all files as a text Series ('' where a file lacks the column)."""
+    parts = [r.cells.get(fld, np.full(len(r.lines), "", dtype=object)) for r in raws]
+    return pd.Series(np.concatenate(parts) if parts else np.empty(0, dtype=object), dtype="str")
+
+
+def _parse_all(raws: list[_Raw], branch: Branch) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Parse all files' rows together: set aside bad rows and duplicates, conform the rest."""
+    fields = [c for c in CASE_COLUMNS if c not in ("source_file", "source_line")]
+    raw = pd.DataFrame({fld: _concat(raws, fld) for fld in fields})
+    file_idx = np.repeat(np.arange(len(raws)), [len(r.lines) for r in raws])
+    lines = np.concatenate([r.lines for r in raws]).astype(np.int64)
+    first = pd.Series(np.concatenate([r.first for r in raws]), dtype="str")
+    first_header = np.concatenate([r.first_header for r in raws])
+    names = np.array([Path(r.report.path).name for r in raws], dtype=object)
+    rej = _Rejections(len(raw), file_idx, [r.headers for r in raws])
+
+    case_id = raw["case_id"]
+    id_total = case_id.str.startswith(TOTAL_PREFIXES).to_numpy(dtype=bool)
+    is_total = first.str.startswith(TOTAL_PREFIXES).to_numpy(dtype=bool) | id_total
+    total_col = np.where(id_total, rej.header_of("case_id"), first_header)
+    total_val = np.where(id_total, case_id.to_numpy(object), first.to_numpy(object))
+    total_mask = rej.add(is_total, REASON_TOTAL, total_col, total_val)
+    id_aliases = set(branch.headers["case_id"]) | {_norm_header(a) for a in branch.headers["case_id"]}
+    rej.add_field(case_id.isin(id_aliases), REASON_REPEATED_HEADER, "case_id", raw)
+    rej.add_field(case_id == "", REASON_MISSING_ID, "case_id", raw)
+
+    kind = raw["kind"]
+    kinds = list(branch.kinds.values())
+    rej.add_field(kind == "", REASON_MISSING_KIND, "kind", raw)
+    rej.add_field(~kind.isin(kinds), REASON_UNKNOWN_KIND.format(kinds="、".join(kinds)), "kind", raw)
+
+    parsed: dict[str, pd.Series] = {}
+    rej.add_field(_blank_typed(raw["registered_at"]), REASON_MISSING_REGISTERED, "registered_at", raw)
+    for fld in DATE_FIELDS:
+        values, bad, out_of_range = parse_dates(raw[fld])
+        rej.add_field(bad, REASON_BAD_DATE, fld, raw)
+        rej.add_field(out_of_range, REASON_DATE_OUT_OF_RANGE, fld, raw)
+        parsed[fld] = values
+    amount, bad, negative = parse_amounts(raw["recovered_loss"])
+    rej.add_field(bad, REASON_BAD_AMOUNT, "recovered_loss", raw)
+    rej.add_field(negative, REASON_NEGATIVE_AMOUNT, "recovered_loss", raw)
+    parsed["recovered_loss"] = amount
+    for fld in FLAG_FIELDS:
+        values, bad = parse_flags(raw[fld])
+        rej.add_field(bad, REASON_BAD_FLAG, fld, raw)
+        parsed[fld] = values
+    parsed["urges"], bad = parse_urges(raw["urges"])
+    rej.add_field(bad, REASON_BAD_URGES, "urges", raw)
+
+    reg, closed = parsed["registered_at"], parsed["closed_at"]
+    # a date-only 办结日期 on the day of registration is not "before" it
+    date_only_same_day = (closed == closed.dt.normalize()) & (closed.dt.normalize() == reg.dt.normalize())
+    rej.add_field((closed < reg) & ~date_only_same_day, REASON_CLOSED_BEFORE_REGISTERED, "closed_at", raw)
+
+    parsed["kind"] = kind
+    for fld in _TEXT_FIELDS:
+        parsed[fld] = raw[fld] if fld == "case_id" else raw[fld].replace("", pd.NA)
+    parsed["source_file"] = pd.Series(names[file_idx], dtype="str")
+    parsed["source_line"] = pd.Series(lines, dtype="int64")
+    cases = pd.DataFrame(parsed, index=raw.index)
+
+    _reject_duplicates(cases, rej)
+
+    ok = rej.open
+    out = cases[ok].reset_index(drop=True)
+    for fld in _MASKED_FIELDS:
+        out[fld] = mask_series(out[fld])
+    out = conform(out)
+    rejected = _rejected_frame(rej, cases, raw)
+
+    set_aside = np.bincount(file_idx[~ok], minlength=len(raws))
+    totals = np.bincount(file_idx[total_mask], minlength=len(raws))
+    for i, r in enumerate(raws):
+        r.report.rows_set_aside = int(set_aside[i])
+        r.report.rows_used = r.report.rows_read - int(set_aside[i])
+        r.report.total_rows = int(totals[i])
+    return out, rejected
+
+
+def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Elementwise equality of two aligned Series, where missing equals missing."""
+    eq = (a == b).fillna(False).to_numpy(dtype=bool)
+    return eq | (a.isna().to_numpy() & b.isna().to_numpy())
+
+
+def _reject_duplicates(cases: pd.DataFrame, rej: _Rejections) -> None:
+    """Set aside later rows whose case id was already seen: identical, or conflicting (first kept)."""
+    open_rows = cases[rej.open]
+    dup = open_rows["case_id"].duplicated(keep="first")
+    if not dup.any():
+        return
+    firsts = open_rows[~dup].set_index("case_id")
+    later = open_rows[dup]
+    ref = firsts.loc[later["case_id"]].set_index(later.index)
+    where = ref["source_file"].to_numpy(dtype=object)
+    line = ref["source_line"].to_numpy(dtype=np.int64)
+    at = later.index.to_numpy()
+    differing = np.full(len(later), "", dtype=object)
+    for c in CASE_COLUMNS:
+        if c in ("case_id", "source_file", "source_line"):
+            continue
+        header = rej.header_of(c)[at]
+        differing = differing + np.where(_same(later[c], ref[c]), "", "、" + header)
+    reasons = np.array(
+        [
+            REASON_CONFLICT.format(columns=f"不同的列：{d[1:]}", file=f, line=n)
+            if d
+            else REASON_DUPLICATE.format(file=f, line=n)
+            for d, f, n in zip(differing, where, line, strict=True)
+        ],
+        dtype=object,
+    )
+    full = np.empty(len(cases), dtype=object)
+    full[at] = reasons
+    mask = np.zeros(len(cases), dtype=bool)
+    mask[at] = True
+    rej.add(mask, full, rej.header_of("case_id"), cases["case_id"].to_numpy(dtype=object))
+
+
+def _rejected_frame(rej: _Rejections, cases: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+    """The set-aside rows in REJECT_COLUMNS, in file and line order."""
+    bad = ~rej.open
+    case_id = raw["case_id"][bad]
+    reasons = pd.Series(rej.reason[bad], index=case_id.index, dtype="string")
+    no_id = (case_id == "") | reasons.isin([REASON_TOTAL, REASON_REPEATED_HEADER])
+    frame = pd.DataFrame(
+        {
+            "source_file": cases["source_file"][bad].astype("string"),
+            "source_line": cases["source_line"][bad].astype("int64"),
+            "column": pd.Series(rej.column[bad], index=case_id.index, dtype="string"),
+            "value": mask_series(pd.Series(rej.value[bad], index=case_id.index, dtype="string")),
+            "reason": reasons,
+            "case_id": case_id.astype("string").mask(no_id, pd.NA),
+        }
+    )
+    return frame[list(REJECT_COLUMNS)].reset_index(drop=True)

@@ -1,0 +1,688 @@
+"""Reading 12315 exports: formats, encodings, headers, parsing, bad rows and their accounting."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kwstats import ingest
+from kwstats.exceptions import InputFileError, MissingColumnError
+from kwstats.ingest import read_export, read_exports
+from kwstats.params import load_branch
+from kwstats.schema import CASE_COLUMNS, REJECT_COLUMNS
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+HEADER = [
+    "序号",
+    "登记编号",
+    "业务类型",
+    "登记时间",
+    "承办单位",
+    "诉求来源",
+    "受理时间",
+    "办结时间",
+    "当前环节",
+    "挽回经济损失（元）",
+    "是否立案",
+    "是否诉转案",
+    "是否涉疫",
+    "催办次数",
+    "被投诉方",
+    "登记内容",
+    "姓名",
+    "联系电话",
+    "身份证号",
+    "备注",
+]
+NAME = "张三丰"
+PHONE = "13912345678"
+ID_NUMBER = "22010219900101123X"
+
+
+def row(i: int, **over: object) -> dict[str, object]:
+    """A good export row; keyword arguments override cells by header."""
+    base: dict[str, object] = {
+        "序号": i,
+        "登记编号": f"K{i:05d}",
+        "业务类型": "投诉",
+        "登记时间": "2022-01-05 09:31:00",
+        "承办单位": "站前所",
+        "诉求来源": "电话",
+        "受理时间": "2022-01-06 10:00",
+        "办结时间": "2022-01-10 16:00",
+        "当前环节": "办结",
+        "挽回经济损失（元）": "100",
+        "是否立案": "否",
+        "是否诉转案": "否",
+        "是否涉疫": "否",
+        "催办次数": "",
+        "被投诉方": "某某超市",
+        "登记内容": f"消费者{NAME}称购买的牛奶过期，联系电话{PHONE}。",
+        "姓名": NAME,
+        "联系电话": PHONE,
+        "身份证号": ID_NUMBER,
+        "备注": "",
+    }
+    base.update(over)
+    return base
+
+
+def write_csv(
+    path: Path,
+    rows: list[dict[str, object]],
+    *,
+    header: list[str] = HEADER,
+    title: Sequence[str] = (),
+    encoding: str = "utf-8",
+    tail: Sequence[list[str]] = (),
+    delimiter: str = ",",
+) -> Path:
+    with path.open("w", encoding=encoding, newline="") as fh:
+        w = csv.writer(fh, delimiter=delimiter)
+        for t in title:
+            w.writerow([t])
+        w.writerow(header)
+        for r in rows:
+            w.writerow(["" if r.get(h) is None else r.get(h, "") for h in header])
+        for t in tail:
+            w.writerow(t)
+    return path
+
+
+def write_xlsx(
+    path: Path,
+    rows: list[list[object]],
+    *,
+    header: list[str] = HEADER,
+    title: Sequence[str] = (),
+    gap: int = 0,
+) -> Path:
+    """Title rows, `gap` blank rows, the header, then the rows (datetime cells as Excel dates)."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Sheet1")
+    date_fmt = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    r = 0
+    for t in title:
+        sheet.write(r, 0, t)
+        r += 1
+    r += gap
+    sheet.write_row(r, 0, header)
+    r += 1
+    for values in rows:
+        for j, v in enumerate(values):
+            if isinstance(v, dt.datetime):
+                sheet.write_datetime(r, j, v, date_fmt)
+            elif v is None or v == "":
+                continue
+            else:
+                sheet.write(r, j, v)
+        r += 1
+    book.close()
+    return path
+
+
+def as_list(d: dict[str, object], header: list[str] = HEADER) -> list[object]:
+    return [d.get(h, "") for h in header]
+
+
+def check_accounting(result: ingest.IngestResult) -> None:
+    assert result.rows_read == result.rows_used + result.rows_set_aside
+    assert len(result.cases) == result.rows_used
+    assert len(result.rejected) == result.rows_set_aside
+    for f in result.files:
+        assert f.rows_read == f.rows_used + f.rows_set_aside
+
+
+def all_text(result: ingest.IngestResult) -> str:
+    parts = [result.cases.astype(str).to_csv(), result.rejected.astype(str).to_csv()]
+    return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# formats and encodings
+
+
+def test_xlsx_title_rows_dates_amounts_flags(tmp_path: Path, branch) -> None:
+    rows = [
+        as_list(row(1, 登记时间=dt.datetime(2022, 1, 5, 9, 31), 办结时间=dt.datetime(2022, 1, 7, 8, 0))),
+        as_list(row(2, 登记时间=44566.396527777776, 办结时间="44568", **{"挽回经济损失（元）": "1,200.00"})),
+        as_list(
+            row(3, 登记时间="2022/1/5 9:31", 办结时间="", **{"挽回经济损失（元）": "300元", "是否立案": "是"})
+        ),
+        as_list(
+            row(4, 登记时间="2022年1月5日 09:31", 办结时间="2022年1月8日", **{"挽回经济损失（元）": "￥300"})
+        ),
+        as_list(
+            row(5, 登记时间="20220105", 承办单位="", 业务类型=" 举报 ", **{"是否涉疫": "Y", "催办次数": 2})
+        ),
+        as_list(row(6, 登记时间="2022/01/05 09:31:05", **{"挽回经济损失（元）": 60800, "是否诉转案": "√"})),
+        [],  # fully blank row
+        as_list(row(7, 登记时间="2022-01-05", **{"挽回经济损失（元）": "300 元", "是否立案": 1})),
+        ["合计", "", "", "", "", "", "", "", "", 62000],
+    ]
+    path = write_xlsx(
+        tmp_path / "2022-01.xlsx", rows, title=["宽城分局12315登记表", "导出时间：2022-02-01"], gap=1
+    )
+    result = read_export(path, branch)
+    check_accounting(result)
+    (report,) = result.files
+    assert report.format == "xlsx" and report.encoding is None
+    assert report.header_line == 4
+    assert (report.rows_read, report.rows_used, report.rows_set_aside) == (8, 7, 1)
+    assert (report.total_rows, report.blank_rows) == (1, 1)
+
+    cases = result.cases.set_index("case_id")
+    reg = cases["registered_at"]
+    assert reg["K00001"] == pd.Timestamp("2022-01-05 09:31")
+    assert reg["K00002"] == pd.Timestamp("2022-01-05 09:31")  # Excel serial, rounded to the second
+    assert reg["K00003"] == pd.Timestamp("2022-01-05 09:31")
+    assert reg["K00004"] == pd.Timestamp("2022-01-05 09:31")
+    assert reg["K00005"] == pd.Timestamp("2022-01-05")
+    assert reg["K00006"] == pd.Timestamp("2022-01-05 09:31:05")
+    assert reg["K00007"] == pd.Timestamp("2022-01-05")
+    assert cases.loc["K00002", "closed_at"] == pd.Timestamp("2022-01-07")
+    assert pd.isna(cases.loc["K00003", "closed_at"])
+    assert cases.loc["K00004", "closed_at"] == pd.Timestamp("2022-01-08")
+    assert cases["recovered_loss"].to_dict() == {
+        "K00001": 100.0,
+        "K00002": 1200.0,
+        "K00003": 300.0,
+        "K00004": 300.0,
+        "K00005": 100.0,
+        "K00006": 60800.0,
+        "K00007": 300.0,
+    }
+    assert cases["filed"][["K00003", "K00007"]].all() and not cases.loc["K00001", "filed"]
+    assert cases.loc["K00005", "epidemic"] and cases.loc["K00006", "complaint_to_case"]
+    assert cases.loc["K00005", "urges"] == 2 and cases.loc["K00001", "urges"] == 0
+    assert cases.loc["K00005", "kind"] == "举报"
+    assert pd.isna(cases.loc["K00005", "unit"])  # not assigned: allowed
+    assert cases["source_line"].tolist() == [5, 6, 7, 8, 9, 10, 12]
+    assert set(cases["source_file"]) == {"2022-01.xlsx"}
+
+    (total,) = result.rejected.itertuples()
+    assert (total.source_line, total.reason, total.column, total.value) == (13, "合计行", "序号", "合计")
+    assert pd.isna(total.case_id)
+
+
+def test_canonical_table(tmp_path: Path, branch) -> None:
+    path = write_csv(tmp_path / "a.csv", [row(1), row(2, 业务类型="举报")])
+    cases = read_export(path, branch).cases
+    assert list(cases.columns) == list(CASE_COLUMNS)
+    assert {c: str(t) for c, t in cases.dtypes.items()} == CASE_COLUMNS
+    assert isinstance(cases.index, pd.RangeIndex)
+    for col in ("unit", "kind", "channel", "stage"):
+        assert isinstance(cases[col].dtype, pd.CategoricalDtype)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_csv_encodings(tmp_path: Path, branch, encoding: str) -> None:
+    path = write_csv(
+        tmp_path / "export.csv",
+        [row(1, 承办单位="南广所"), row(2, 业务类型="咨询")],
+        title=["宽城分局 2022 年 1 月 12315 登记表"],
+        encoding=encoding,
+    )
+    result = read_export(path, branch)
+    check_accounting(result)
+    assert result.files[0].encoding == encoding
+    assert result.files[0].format == "csv"
+    assert result.files[0].header_line == 2
+    assert result.cases["unit"].tolist()[0] == "南广所"
+    assert result.cases["kind"].tolist() == ["投诉", "咨询"]
+    assert result.cases["source_line"].tolist() == [3, 4]
+
+
+def test_gb18030_bytes_not_mistaken_for_utf8(tmp_path: Path, branch) -> None:
+    path = write_csv(tmp_path / "gbk.csv", [row(1, 被投诉方="长春市宽城区某某超市")], encoding="gbk")
+    result = read_export(path, branch)
+    assert result.files[0].encoding == "gb18030"
+    assert result.cases["respondent"].tolist() == ["长春市宽城区某某超市"]
+
+
+def test_xls_fixture(branch) -> None:
+    result = read_export(FIXTURES / "export_legacy.xls", branch)
+    check_accounting(result)
+    (report,) = result.files
+    assert report.format == "xls" and report.header_line == 4
+    assert report.personal_headers == ["来电号码"]
+    cases = result.cases.set_index("case_id")
+    assert list(cases.index) == ["X001", "X002", "X003"]
+    assert cases.loc["X001", "registered_at"] == pd.Timestamp("2022-01-05 09:31")
+    assert cases.loc["X001", "closed_at"] == pd.Timestamp("2022-01-07 10:00")
+    assert cases.loc["X002", "registered_at"] == pd.Timestamp("2022-01-06 12:00")
+    assert cases.loc["X002", "closed_at"] == pd.Timestamp("2022-01-09")
+    assert cases["recovered_loss"].tolist() == [1200.0, 300.0, 0.0]
+    assert cases.loc["X001", "complaint_to_case"]
+    assert cases.loc["X001", "content"] == "联系电话138****5678"
+    assert pd.isna(cases.loc["X003", "unit"])
+    assert result.rejected[["source_line", "column", "value"]].values.tolist() == [
+        [8, "诉求类型", "表扬"],
+        [9, "工单号", "合计"],
+    ]
+    assert result.rejected["reason"].tolist()[1] == "合计行"
+    assert "13812345678" not in all_text(result)
+
+
+def test_csv_quoted_multiline_cell_keeps_line_numbers(tmp_path: Path, branch) -> None:
+    path = write_csv(tmp_path / "a.csv", [row(1, 登记内容="第一行\n第二行"), row(2, 业务类型="投诉件")])
+    result = read_export(path, branch)
+    assert result.cases["content"].tolist() == ["第一行\n第二行"]
+    assert result.rejected["source_line"].tolist() == [4]  # record 2 starts on line 4
+
+
+def test_tab_separated_csv(tmp_path: Path, branch) -> None:
+    path = write_csv(tmp_path / "a.csv", [row(1), row(2)], delimiter="\t")
+    assert read_export(path, branch).cases["case_id"].tolist() == ["K00001", "K00002"]
+
+
+def test_csv_excel_text_idiom(tmp_path: Path, branch) -> None:
+    path = write_csv(tmp_path / "a.csv", [row(1, 登记编号='="1220103002022010500123"')])
+    assert read_export(path, branch).cases["case_id"].tolist() == ["1220103002022010500123"]
+
+
+# --------------------------------------------------------------------------------------------
+# headers
+
+
+def test_alias_variants_and_full_width_parentheses(tmp_path: Path, branch) -> None:
+    header = [
+        " 工单号 ",
+        "诉求类型",
+        "接收时间",
+        "办理单位",
+        "挽回经济损失 (元)",
+        "办结日期",
+        "涉疫情",
+        "诉求内容",
+        "手机号码",
+    ]
+    values = ["W1", "举报", "2022-01-03 08:00", "兴业所", "50", "2022-01-04", "是", "无", "13812345678"]
+    path = write_xlsx(tmp_path / "v2.xlsx", [values], header=header)
+    result = read_export(path, branch)
+    report = result.files[0]
+    assert report.columns["case_id"] == "工单号"
+    assert report.columns["recovered_loss"] == "挽回经济损失 (元)"
+    assert report.columns["unit"] == "办理单位"
+    assert report.personal_headers == ["手机号码"]
+    (case,) = result.cases.to_dict("records")
+    assert (case["case_id"], case["kind"], case["unit"], case["recovered_loss"]) == (
+        "W1",
+        "举报",
+        "兴业所",
+        50.0,
+    )
+    assert case["epidemic"]
+    assert case["closed_at"] == pd.Timestamp("2022-01-04")
+
+
+def test_header_cell_with_line_break(tmp_path: Path, branch) -> None:
+    header = ["登记\n编号", "业务类型", "登记时间", "承办单位", "挽回经济损失\n（元）"]
+    path = write_xlsx(tmp_path / "a.xlsx", [["A", "投诉", "2022-01-05", "站前所", "1"]], header=header)
+    result = read_export(path, branch)
+    assert result.files[0].columns["recovered_loss"] == "挽回经济损失\n（元）"
+    assert result.cases["recovered_loss"].tolist() == [1.0]
+
+
+def test_personal_columns_absent(tmp_path: Path, branch) -> None:
+    path = write_csv(tmp_path / "a.csv", [row(1), row(2, 业务类型="表扬")])
+    result = read_export(path, branch)
+    assert set(result.files[0].personal_headers) == {"姓名", "联系电话", "身份证号"}
+    assert result.files[0].unmapped_headers == ["序号", "备注"]
+    text = all_text(result)
+    assert PHONE not in text and ID_NUMBER not in text
+    assert result.cases["content"].tolist() == [f"消费者{NAME}称购买的牛奶过期，联系电话139****5678。"]
+    assert not set(result.cases.columns) - set(CASE_COLUMNS)
+
+
+def test_missing_column_error_names_column_aliases_and_headers(tmp_path: Path, branch) -> None:
+    header = [h for h in HEADER if h != "登记时间"]
+    path = write_csv(tmp_path / "no_reg.csv", [row(1)], header=header, title=["标题"])
+    with pytest.raises(MissingColumnError) as info:
+        read_export(path, branch)
+    err = info.value
+    assert err.field == "registered_at"
+    assert err.aliases == ["登记时间", "交办时间", "接收时间"]
+    assert "承办单位" in err.headers and "登记编号" in err.headers
+    msg = str(err)
+    assert "no_reg.csv" in msg and "registered_at" in msg
+    assert "登记时间、交办时间、接收时间" in msg and "承办单位" in msg
+
+
+def test_no_header_at_all(tmp_path: Path, branch) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
+    with pytest.raises(MissingColumnError) as info:
+        read_export(path, branch)
+    assert info.value.field == "case_id"
+    assert info.value.headers == ["a", "b", "c"]
+
+
+# --------------------------------------------------------------------------------------------
+# bad files
+
+
+def test_missing_file(tmp_path: Path, branch) -> None:
+    with pytest.raises(InputFileError, match="nope.xlsx"):
+        read_export(tmp_path / "nope.xlsx", branch)
+
+
+def test_corrupt_xlsx(tmp_path: Path, branch) -> None:
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 this is not really a zip")
+    with pytest.raises(InputFileError, match="broken.xlsx") as info:
+        read_export(path, branch)
+    assert "另存为 .xlsx" in str(info.value)
+
+
+def test_html_disguised_as_xls(tmp_path: Path, branch) -> None:
+    path = tmp_path / "fake.xls"
+    path.write_text("<html><table><tr><td>登记编号</td></tr></table></html>", encoding="utf-8")
+    with pytest.raises(InputFileError, match="fake.xls"):
+        read_export(path, branch)
+
+
+def test_unknown_encoding(tmp_path: Path, branch) -> None:
+    path = tmp_path / "weird.csv"
+    path.write_bytes(b"\xff\xfe\xfd\xfc,\x80\x81\n")
+    with pytest.raises(InputFileError, match="weird.csv") as info:
+        read_export(path, branch)
+    assert "编码" in str(info.value)
+
+
+def test_utf16_csv(tmp_path: Path, branch) -> None:
+    path = tmp_path / "u16.csv"
+    path.write_text("登记编号,业务类型\n", encoding="utf-16")
+    with pytest.raises(InputFileError, match="u16.csv"):
+        read_export(path, branch)
+
+
+def test_unsupported_suffix_and_empty_file(tmp_path: Path, branch) -> None:
+    txt = tmp_path / "notes.txt"
+    txt.write_text("hello", encoding="utf-8")
+    with pytest.raises(InputFileError, match="notes.txt"):
+        read_export(txt, branch)
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(InputFileError, match="empty.csv"):
+        read_export(empty, branch)
+
+
+def test_folder_without_exports(tmp_path: Path, branch) -> None:
+    with pytest.raises(InputFileError):
+        read_exports([tmp_path], branch)
+
+
+# --------------------------------------------------------------------------------------------
+# bad rows
+
+
+BAD_ROWS = [
+    # (overrides, header reported, raw value, reason)
+    ({"登记编号": ""}, "登记编号", "", "编号为空"),
+    ({"业务类型": "表扬"}, "业务类型", "表扬", "业务类型无法识别（应为 投诉、举报、咨询）"),
+    ({"业务类型": ""}, "业务类型", "", "业务类型为空"),
+    ({"登记时间": ""}, "登记时间", "", "登记时间为空"),
+    ({"登记时间": "2022-02-30"}, "登记时间", "2022-02-30", "日期无法识别"),
+    ({"登记时间": "昨天"}, "登记时间", "昨天", "日期无法识别"),
+    ({"受理时间": "2022-13-01"}, "受理时间", "2022-13-01", "日期无法识别"),
+    ({"办结时间": "2202-01-10"}, "办结时间", "2202-01-10", "日期不合理（年份应在 1990—2099 之间）"),
+    ({"挽回经济损失（元）": "-5"}, "挽回经济损失（元）", "-5", "金额为负数"),
+    ({"挽回经济损失（元）": "约五百"}, "挽回经济损失（元）", "约五百", "金额无法识别"),
+    ({"是否立案": "待定"}, "是否立案", "待定", "是/否值无法识别（应为 是、否、Y、N、1、0、√）"),
+    ({"催办次数": "1.5"}, "催办次数", "1.5", "催办次数不是非负整数"),
+    ({"催办次数": "-1"}, "催办次数", "-1", "催办次数不是非负整数"),
+    ({"办结时间": "2022-01-04 10:00"}, "办结时间", "2022-01-04 10:00", "办结时间早于登记时间"),
+    ({"登记编号": "登记编号"}, "登记编号", "登记编号", "重复的表头行"),
+]
+
+
+@pytest.mark.parametrize(("over", "column", "value", "reason"), BAD_ROWS)
+def test_bad_row_set_aside(tmp_path: Path, branch, over: dict, column: str, value: str, reason: str) -> None:
+    path = write_csv(tmp_path / "m.csv", [row(1), row(2, **over), row(3)], title=["标题", "说明"])
+    result = read_export(path, branch)
+    check_accounting(result)
+    assert result.rows_read == 3 and result.rows_used == 2
+    (rej,) = result.rejected.to_dict("records")
+    assert rej["reason"] == reason
+    assert rej["source_file"] == "m.csv"
+    assert rej["source_line"] == 5  # 2 title lines + header + first row
+    assert rej["column"] == column
+    assert rej["value"] == value
+    assert list(result.rejected.columns) == list(REJECT_COLUMNS)
+    assert result.cases["case_id"].tolist() == ["K00001", "K00003"]
+
+
+def test_first_problem_wins(tmp_path: Path, branch) -> None:
+    path = write_csv(tmp_path / "m.csv", [row(1, 业务类型="表扬", 登记时间="坏")])
+    (rej,) = read_export(path, branch).rejected.to_dict("records")
+    assert rej["column"] == "业务类型"
+
+
+def test_closed_same_day_date_only_is_fine(tmp_path: Path, branch) -> None:
+    path = write_csv(tmp_path / "m.csv", [row(1, 登记时间="2022-01-05 09:31", 办结时间="2022-01-05")])
+    result = read_export(path, branch)
+    assert result.rows_used == 1
+
+
+def test_placeholders_count_as_blank(tmp_path: Path, branch) -> None:
+    path = write_csv(
+        tmp_path / "m.csv", [row(1, 办结时间="-", **{"挽回经济损失（元）": "无", "催办次数": "--"})]
+    )
+    (case,) = read_export(path, branch).cases.to_dict("records")
+    assert pd.isna(case["closed_at"]) and case["recovered_loss"] == 0.0 and case["urges"] == 0
+
+
+def test_total_rows_counted_and_set_aside(tmp_path: Path, branch) -> None:
+    tail = [["", "总计：3 件"], ["小计", ""]]
+    path = write_csv(tmp_path / "t.csv", [row(1), row(2)], tail=tail)
+    result = read_export(path, branch)
+    check_accounting(result)
+    assert result.files[0].total_rows == 2
+    assert result.rejected["reason"].tolist() == ["合计行", "合计行"]
+    assert result.rejected["column"].tolist() == ["登记编号", "序号"]
+    assert result.rejected["source_line"].tolist() == [4, 5]
+
+
+def test_note_row_below_data_is_set_aside_not_lost(tmp_path: Path, branch) -> None:
+    path = write_csv(tmp_path / "t.csv", [row(1)], tail=[["备注：数据来源 12315 平台"]])
+    result = read_export(path, branch)
+    check_accounting(result)
+    assert result.rejected["reason"].tolist() == ["编号为空"]
+
+
+# --------------------------------------------------------------------------------------------
+# several files
+
+
+def test_duplicates_across_files(tmp_path: Path, branch) -> None:
+    write_csv(tmp_path / "a.csv", [row(1), row(2), row(3)])
+    write_csv(
+        tmp_path / "b.csv",
+        [row(4), row(1, 序号=99), row(2, 办结时间="", 当前环节="办理中"), row(4)],
+    )
+    result = read_exports([tmp_path], branch)
+    check_accounting(result)
+    assert result.cases["case_id"].tolist() == ["K00001", "K00002", "K00003", "K00004"]
+    kept = result.cases.set_index("case_id")
+    assert kept.loc["K00002", "source_file"] == "a.csv"  # the first occurrence is kept
+    assert kept.loc["K00002", "stage"] == "办结"
+    rej = result.rejected.set_index("source_line")
+    assert rej.loc[3, "reason"] == "重复行，与 a.csv 第 2 行相同"
+    assert rej.loc[4, "reason"] == "编号重复但内容不同（不同的列：办结时间、当前环节），已保留 a.csv 第 3 行"
+    assert rej.loc[5, "reason"] == "重复行，与 b.csv 第 2 行相同"
+    assert set(rej["column"]) == {"登记编号"}
+    assert set(rej["case_id"]) == {"K00001", "K00002", "K00004"}
+    assert [f.rows_set_aside for f in result.files] == [0, 3]
+
+
+def test_folder_expansion_progress_and_same_file_once(tmp_path: Path, branch) -> None:
+    write_csv(tmp_path / "b.csv", [row(2)])
+    write_xlsx(tmp_path / "a.xlsx", [as_list(row(1))])
+    (tmp_path / "~$a.xlsx").write_bytes(b"lock")
+    (tmp_path / ".hidden.csv").write_bytes(b"junk")
+    (tmp_path / "readme.txt").write_text("x", encoding="utf-8")
+    calls: list[tuple[int, int, str]] = []
+    result = read_exports([tmp_path, tmp_path / "b.csv"], branch, progress=lambda *a: calls.append(a))
+    assert [Path(f.path).name for f in result.files] == ["a.xlsx", "b.csv"]
+    assert calls == [(1, 2, "a.xlsx"), (2, 2, "b.csv")]
+    assert result.cases["case_id"].tolist() == ["K00001", "K00002"]
+
+
+def test_files_with_different_headers_combine(tmp_path: Path, branch) -> None:
+    write_csv(tmp_path / "a.csv", [row(1)])
+    header = ["工单号", "诉求类型", "交办时间", "处理部门"]
+    write_xlsx(tmp_path / "b.xlsx", [["W9", "举报", "2022-01-09", "群英所"]], header=header)
+    result = read_exports([tmp_path], branch)
+    assert result.cases["unit"].tolist() == ["站前所", "群英所"]
+    assert pd.isna(result.cases["channel"].iloc[1])
+
+
+# --------------------------------------------------------------------------------------------
+# parsers
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2022-01-05 09:31:00", "2022-01-05 09:31:00"),
+        ("2022-01-05 09:31", "2022-01-05 09:31:00"),
+        ("2022-01-05", "2022-01-05"),
+        ("2022/1/5 9:31", "2022-01-05 09:31:00"),
+        ("2022/01/05 09:31:05", "2022-01-05 09:31:05"),
+        ("2022年1月5日 09:31", "2022-01-05 09:31:00"),
+        ("2022年1月5日", "2022-01-05"),
+        ("20220105", "2022-01-05"),
+        ("2022-01-05T09:31:00", "2022-01-05 09:31:00"),
+        ("2022.01.05", "2022-01-05"),
+        ("44566", "2022-01-05"),
+        ("44566.5", "2022-01-05 12:00:00"),
+        ("2022-01-05 09:31:00.250000", "2022-01-05 09:31:00"),
+    ],
+)
+def test_parse_dates(text: str, expected: str) -> None:
+    values, bad, out_of_range = ingest.parse_dates(pd.Series([text]))
+    assert values[0] == pd.Timestamp(expected)
+    assert not bad[0] and not out_of_range[0]
+
+
+@pytest.mark.parametrize("text", ["2022-02-30", "2022-01-05 25:00", "12345", "1.5", "2022", "abc", "09:31"])
+def test_parse_dates_bad(text: str) -> None:
+    values, bad, _ = ingest.parse_dates(pd.Series([text]))
+    assert pd.isna(values[0]) and bad[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1,200.00", 1200.0),
+        ("300元", 300.0),
+        ("300 元", 300.0),
+        ("￥300", 300.0),
+        ("", 0.0),
+        ("0.5万", 5000.0),
+    ],
+)
+def test_parse_amounts(text: str, expected: float) -> None:
+    values, bad, negative = ingest.parse_amounts(pd.Series([text]))
+    assert values[0] == expected and not bad[0] and not negative[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("是", True),
+        ("否", False),
+        ("Y", True),
+        ("n", False),
+        ("1", True),
+        ("0", False),
+        ("√", True),
+        ("", False),
+    ],
+)
+def test_parse_flags(text: str, expected: bool) -> None:
+    values, bad = ingest.parse_flags(pd.Series([text]))
+    assert values[0] == expected and not bad[0]
+
+
+# --------------------------------------------------------------------------------------------
+# property: the counts always add up
+
+_BRANCH = load_branch()
+_BAD_OVERRIDES = [over for over, *_ in BAD_ROWS if over != {"登记编号": ""}] + [{"登记编号": ""}]
+_row_kind = st.one_of(
+    st.just("good"),
+    st.just("blank"),
+    st.just("total"),
+    st.sampled_from(range(len(_BAD_OVERRIDES))),
+    st.just("dup"),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_row_kind, max_size=25), st.sampled_from(["csv", "xlsx"]))
+def test_counts_add_up(kinds: list, fmt: str) -> None:
+    rows: list[dict[str, object] | None] = []
+    expected_bad = expected_blank = 0
+    ids: list[int] = []
+    for i, k in enumerate(kinds, start=1):
+        if k == "good":
+            rows.append(row(i))
+            ids.append(i)
+        elif k == "blank":
+            rows.append(None)
+            expected_blank += 1
+        elif k == "total":
+            rows.append({"序号": "合计"})
+            expected_bad += 1
+        elif k == "dup":
+            if ids:
+                rows.append(row(ids[0], 当前环节="办理中"))
+                expected_bad += 1
+            else:
+                rows.append(row(i))
+                ids.append(i)
+        else:
+            over = _BAD_OVERRIDES[k]
+            rows.append(row(i, **over))
+            expected_bad += 1
+    with tempfile.TemporaryDirectory() as tmp:
+        if fmt == "csv":
+            path = write_csv(Path(tmp) / "p.csv", [r or {} for r in rows], title=["标题"])
+        else:
+            path = write_xlsx(Path(tmp) / "p.xlsx", [as_list(r) if r else [] for r in rows], title=["标题"])
+        result = read_export(path, _BRANCH)
+    check_accounting(result)
+    assert result.rows_set_aside == expected_bad
+    if fmt == "xlsx":  # Excel does not store trailing blank rows
+        trailing = len(kinds) - len("".join("x" if k != "blank" else " " for k in kinds).rstrip())
+        expected_blank -= trailing
+        assert result.rows_read == len(kinds) - expected_blank - trailing
+    else:
+        assert result.rows_read == len(kinds) - expected_blank
+    assert result.files[0].blank_rows == expected_blank
+    assert result.cases["case_id"].is_unique
+
+
+def test_summary_sentence(tmp_path: Path, branch) -> None:
+    path = write_csv(tmp_path / "s.csv", [row(1), row(2, 业务类型="表扬"), row(1)], tail=[["合计"]])
+    text = read_export(path, branch).summary()
+    assert text == "读取 1 个文件共 4 行：采用 1 行，搁置 3 行（业务类型无法识别 1，重复行 1，合计行 1）。"
+
+
+def test_scientific_notation_ids_warn(tmp_path: Path, branch) -> None:
+    path = write_csv(tmp_path / "e.csv", [row(1, 登记编号="1.22E+21"), row(2, 登记编号="1.22E+21")])
+    result = read_export(path, branch)
+    assert any("科学计数法" in w for w in result.warnings)
+    assert result.rows_set_aside == 1
