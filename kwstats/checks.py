@@ -22,6 +22,7 @@ from kwstats.indicators import (
 from kwstats.params import Branch
 from kwstats.rates import closure_rate, format_rate
 
+MARKUP_PATTERN = r"<\s*[A-Za-z/!]"
 PUBLISHED_COLUMNS = ("seq", "unit", *COUNT_COLUMNS, "closure_rate_pct")
 
 
@@ -137,6 +138,17 @@ def reconcile(cases: pd.DataFrame, branch: Branch, month: str, cutoff: pd.Timest
                 message=f"{len(bad_order)} 件办结时间早于登记时间。",
                 numbers={"count": len(bad_order)},
                 case_ids=_ids(bad_order),
+            )
+        )
+    markup = cohort[cohort["content"].fillna("").str.contains(MARKUP_PATTERN, regex=True)]
+    if len(markup):
+        findings.append(
+            Finding(
+                kind="markup_in_text",
+                month=month,
+                message=f"{len(markup)} 件的登记内容含 HTML 标记或脚本（按文本显示，不会执行），请核实来源。",
+                numbers={"count": len(markup)},
+                case_ids=_ids(markup),
             )
         )
     dup_mask = cases["case_id"].duplicated(keep=False)

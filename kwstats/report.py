@@ -216,6 +216,11 @@ class Report:
         """办理中: the month's accepted cases still open at the cutoff."""
         return drill_view(indicators.pending_cases(self.cases, self.month, self.cutoff))
 
+    def finding_cases(self, kind: str) -> pd.DataFrame:
+        """The case rows behind every finding of one kind (e.g. "off_roster", "markup_in_text")."""
+        ids = {i for f in self.findings if f.kind == kind for i in f.case_ids}
+        return drill_view(self.cases[self.cases["case_id"].isin(ids)])
+
     def behind(self, unit: str | None, column: str) -> pd.DataFrame:
         """The case rows behind one cell of the unit table, for display."""
         rows = indicators.cases_behind(self.cases, self.month, self.cutoff, unit, column)

@@ -15,11 +15,16 @@
 
 # %% tags=["parameters"]
 # 参数：分析员在 JupyterLab 里改这里；papermill 执行时注入。
-month = "2022-01"  # 通报月份 YYYY-MM
-data_paths = None  # 导出文件或目录列表；None = 合成样例
-params_dir = None  # 参数目录；None = 项目的 params/
-cutoff = None  # 统计截止时间；None = 该月最后一刻
-output_dir = None  # 写出统计表 xlsx 的目录；None = 不写
+# month：通报月份 YYYY-MM
+month = "2022-01"
+# data_paths：导出文件或目录列表；None 表示用合成样例
+data_paths = None
+# params_dir：参数目录；None 表示项目的 params/
+params_dir = None
+# cutoff：统计截止时间；None 表示该月最后一刻
+cutoff = None
+# output_dir：写出统计表 xlsx 的目录；None 表示不写
+output_dir = None
 
 # %% tags=["setup"]
 from IPython.display import HTML, Image, display
@@ -62,6 +67,10 @@ display(HTML(frame_html(report.ingest.rejected)))
 # %% tags=["analyst"]
 display(HTML("<h3>核对发现</h3>"))
 display(HTML(frame_html(report.findings_frame())))
+display(HTML("<h4>名册外单位的案件</h4>"))
+display(HTML(frame_html(report.finding_cases("off_roster"))))
+display(HTML("<h4>内容含 HTML 标记的案件（按文本显示）</h4>"))
+display(HTML(frame_html(report.finding_cases("markup_in_text"))))
 
 # %% tags=["analyst"]
 display(HTML("<h3>超期与期限</h3>"))
@@ -77,4 +86,4 @@ display(HTML(frame_html(report.pending_view())))
 # %% tags=["analyst"]
 # 正式运行时（kwstats bulletin）把统计表写成 xlsx，放在通报旁边。
 if output_dir:
-    print("统计表：", report.write_table_xlsx(output_dir))
+    print("统计表已写出：", report.write_table_xlsx(output_dir).name)

@@ -115,8 +115,10 @@ def test_official_table_matches_reference_but_errata(built):
 def test_official_has_no_code_and_no_analyst_parts(built):
     official = built["正式版"].read_text(encoding="utf-8")
     analyst = built["分析版"].read_text(encoding="utf-8")
-    for marker in ("build_report", "分析员部分", "核对发现", "jp-InputArea-editor"):
+    for marker in ("build_report", "分析员部分", "核对发现"):
         assert marker not in official
+    assert not re.search(r'class="[^"]*jp-InputArea-editor', official), "code cell shown in the official bulletin"
+    assert re.search(r'class="[^"]*jp-InputArea-editor', analyst)
     for marker in ("build_report", "分析员部分", "核对发现", "off_roster", "读入"):
         assert marker in analyst
     assert assert_offline(official) == [] and assert_offline(analyst) == []
