@@ -130,17 +130,23 @@ def _cmd_table(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from kwstats.checks import check_table, compare_tables, read_published_table, reconcile
-    from kwstats.indicators import resolve_cutoff, unit_table
+    from kwstats.checks import check_table, compare_tables, read_published_table
+    from kwstats.report import build_report
 
     branch, result = _load(args, args.paths)
     cases = result.cases
     print(f"读入 {result.rows_read} 行：使用 {result.rows_used} 行，剔除 {result.rows_set_aside} 行。")
     for f in result.files:
         print(f"  {Path(f.path).name}：读入 {f.rows_read}，使用 {f.rows_used}，剔除 {f.rows_set_aside}")
-    if len(result.rejected):
-        print("剔除的行：")
-        for r in result.rejected.itertuples(index=False):
+    for warning in getattr(result, "warnings", []):
+        print(f"  注意：{warning}")
+    totals = result.rejected[result.rejected["reason"] == "合计行"]
+    bad = result.rejected[result.rejected["reason"] != "合计行"]
+    if len(totals):
+        print(f"合计行 {len(totals)} 行（每个文件末尾的“合计”行，不是案件，已剔除）。")
+    if len(bad):
+        print(f"剔除的问题行 {len(bad)} 行：")
+        for r in bad.itertuples(index=False):
             print(f"  {r.source_file} 第 {r.source_line} 行 [{r.column}]：{r.reason}（值：{r.value}）")
     month = args.month
     if month is None:
@@ -148,19 +154,24 @@ def _cmd_check(args: argparse.Namespace) -> int:
             print("没有可用的案件。")
             return EXIT_DATA
         month = cases["registered_at"].max().strftime("%Y-%m")
-    cutoff = resolve_cutoff(month, args.cutoff)
-    findings = reconcile(cases, branch, month, cutoff)
-    computed = unit_table(cases, branch, month, cutoff)
+    logging.getLogger("kwstats.report").setLevel(logging.ERROR)  # prose warnings concern the bulletin only
+    report = build_report(month, params_dir=args.params, cutoff=args.cutoff, ingest=result)
+    findings = [f for f in report.findings if f.kind != "set_aside"] + report.investigation_findings()
     if args.published:
         try:
             published = read_published_table(pd.read_csv(args.published, dtype=str))
         except (OSError, ValueError) as exc:
             raise InputFileError(f"公布表无法读取：{args.published}（{exc}）") from None
         findings += check_table(published, branch.rate_rule, source="公布表")
-        findings += compare_tables(published, computed, branch.rate_rule)
+        findings += compare_tables(published, report.table, branch.rate_rule)
     print(f"{month} 核对发现 {len(findings)} 条：")
     for f in findings:
-        print(f"  [{f.kind}] {f.message}")
+        ids = (
+            f"（案件：{'、'.join(f.case_ids[:5])}{' 等' if len(f.case_ids) > 5 else ''}）"
+            if f.case_ids
+            else ""
+        )
+        print(f"  [{f.kind}] {f.message}{ids}")
     problems = [f for f in findings if f.severity in ("error", "warning")]
     has_rejects = any(r != "合计行" for r in result.rejected["reason"]) if len(result.rejected) else False
     return EXIT_DATA if problems or has_rejects else EXIT_OK

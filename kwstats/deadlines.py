@@ -353,6 +353,19 @@ def overdue_cases(evaluation: pd.DataFrame) -> pd.DataFrame:
     return evaluation[evaluation["status"].isin(OVERDUE_STATUSES)].reset_index(drop=True)
 
 
+def overdue_in_period(evaluation: pd.DataFrame, start: pd.Timestamp, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """What a month's bulletin reports as 超期: the rows still overdue at the cutoff (whatever month the
+    case was registered in) and the rows done late within [start, cutoff].
+
+    Evaluate every case registered up to the cutoff, then select with this, so a complaint of
+    August whose mediation ran past its limit shows in the month the limit passed or it closed late.
+    """
+    status = evaluation["status"]
+    done = evaluation["done_at"]
+    late_here = (status == "late") & (done >= start) & (done <= cutoff)
+    return evaluation[(status == "overdue") | late_here].reset_index(drop=True)
+
+
 def _unit_name(unit: object) -> str:
     return NO_UNIT_LABEL if pd.isna(unit) else str(unit)
 

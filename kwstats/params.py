@@ -50,6 +50,9 @@ class Branch(_Strict):
     headers: dict[str, list[str]]
     personal_headers: list[str] = []
     kinds: dict[str, str] = {"complaint": "投诉", "report": "举报", "consultation": "咨询"}
+    official_extra_indicators: list[
+        Literal["按时初查率", "按期办结率", "同比环比", "问题分类", "客体分类", "来源渠道"]
+    ] = []
 
     @field_validator("roster")
     @classmethod

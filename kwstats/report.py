@@ -51,7 +51,8 @@ class Report:
     table: pd.DataFrame
     summary: indicators.MonthSummary
     findings: list[checks.Finding]
-    deadlines: pd.DataFrame
+    deadlines: pd.DataFrame  # the month's cases × deadlines (rates, unconfirmed rules)
+    overdue: pd.DataFrame  # what (五) reports: overdue at the cutoff, or done late within the month
     overdue_sentence: str
     warnings: list[str] = field(default_factory=list)
 
@@ -174,9 +175,7 @@ class Report:
 
     def overdue_view(self) -> pd.DataFrame:
         """Cases past a deadline (late or still open past it), by unit and deadline."""
-        from kwstats.deadlines import overdue_cases
-
-        late = overdue_cases(self.deadlines)
+        late = self.overdue
         cols = {
             "case_id": "登记编号",
             "unit": "承办单位",
@@ -221,6 +220,91 @@ class Report:
         ids = {i for f in self.findings if f.kind == kind for i in f.case_ids}
         return drill_view(self.cases[self.cases["case_id"].isin(ids)])
 
+    # ---- investigation (analyst-only) ----------------------------------------------------
+    def spike_findings(self) -> list[checks.Finding]:
+        from kwstats import investigate
+
+        return investigate.spikes(self.cases, self.month)
+
+    def threshold_findings(self) -> list[checks.Finding]:
+        from kwstats import investigate
+
+        return investigate.threshold_breaches(self.cases, self.branch, self.month, cutoff=self.cutoff)
+
+    def overdue_findings(self) -> list[checks.Finding]:
+        """One finding per deadline and unit of what (五) reports."""
+        out = []
+        for (label, unit), rows in self.overdue.groupby(
+            [self.overdue["label"].astype(str), self.overdue["unit"].astype(str)], sort=True
+        ):
+            out.append(
+                checks.Finding(
+                    kind="overdue",
+                    unit=unit,
+                    month=self.month,
+                    message=f"{unit}{label}超期 {rows['case_id'].nunique()} 件（{'、'.join(rows['status_label'].astype(str).unique())}）。",
+                    numbers={"count": int(rows["case_id"].nunique())},
+                    case_ids=tuple(rows["case_id"].astype(str).unique()),
+                )
+            )
+        return out
+
+    def investigation_findings(self) -> list[checks.Finding]:
+        """Spikes, threshold breaches and overdue cases of the month, as findings."""
+        return self.spike_findings() + self.threshold_findings() + self.overdue_findings()
+
+    def cases_of(self, finding: checks.Finding) -> pd.DataFrame:
+        """The case rows behind one finding (masked view)."""
+        ids = set(finding.case_ids)
+        return drill_view(self.cases[self.cases["case_id"].isin(ids)])
+
+    def change_view(self, by: str) -> pd.DataFrame:
+        from kwstats import investigate
+
+        return investigate.change_by(self.cases, self.month, by, self.branch, cutoff=self.cutoff)
+
+    def volume_view(self) -> dict:
+        from kwstats import investigate
+
+        return investigate.volume_change(self.cases, self.month, cutoff=self.cutoff)
+
+    def threshold_view(self) -> pd.DataFrame:
+        from kwstats import investigate
+
+        return investigate.threshold_history(self.cases, self.branch, self.month, cutoff=self.cutoff)
+
+    def top_view(self, by: str, n: int = 5) -> pd.DataFrame:
+        from kwstats import investigate
+
+        return investigate.top_categories(self.cases, self.month, by, n=n, cutoff=self.cutoff)
+
+    def extra_indicators_html(self) -> str:
+        """The field's other indicators that the branch switched into the official bulletin (params)."""
+        chosen = self.branch.official_extra_indicators
+        if not chosen:
+            return ""
+        parts = ["<h4>（六）其他指标</h4>"]
+        rates = self.on_time_rates().set_index("指标")
+        for key in chosen:
+            if key in ("按时初查率", "按期办结率"):
+                r = rates.loc[key]
+                parts.append(
+                    f"<p>{key} {html.escape(str(r['比率']) or '—')}（按期 {r['按期']} 件，已判定 {r['已判定']} 件）。</p>"
+                )
+            elif key == "同比环比":
+                parts.append(f"<p>{html.escape(self.volume_view()['message'])}</p>")
+            elif key in ("问题分类", "客体分类", "来源渠道"):
+                by = {"问题分类": "problem_category", "客体分类": "goods_category", "来源渠道": "channel"}[
+                    key
+                ]
+                top = self.top_view(by, n=5)
+                label_col = top.columns[0]
+                items = "、".join(
+                    f"{row[label_col]} {row['件数']} 件（{row['占比(%)']:.1f}%）" for _, row in top.iterrows()
+                )
+                parts.append(f"<p>{key}前五：{html.escape(items)}。</p>")
+        return "\n".join(parts)
+
     def behind(self, unit: str | None, column: str) -> pd.DataFrame:
         """The case rows behind one cell of the unit table, for display."""
         rows = indicators.cases_behind(self.cases, self.month, self.cutoff, unit, column)
@@ -237,6 +321,16 @@ def drill_view(rows: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=DRILL_COLUMNS).reset_index(drop=True)
 
 
+def heading(text_: str, level: int = 3) -> str:
+    """An escaped heading for the notebook's analyst sections."""
+    return f"<h{level}>{html.escape(str(text_))}</h{level}>"
+
+
+def para(text_: str, css_class: str = "") -> str:
+    """An escaped paragraph (messages may quote unit names and categories from the export)."""
+    return text.paragraphs_html([str(text_)], css_class)
+
+
 def frame_html(frame: pd.DataFrame, max_rows: int = 200) -> str:
     """A DataFrame as escaped HTML (export text is data, never markup)."""
     return frame.head(max_rows).to_html(index=False, escape=True, na_rep="", classes="kw-frame", border=0)
@@ -247,9 +341,11 @@ def build_report(
     data: Sequence[str | Path] | None = None,
     params_dir: str | Path | None = None,
     cutoff: str | pd.Timestamp | None = None,
+    *,
+    ingest=None,
 ) -> Report:
     """Read the data and compute every part of month `month`'s bulletin."""
-    from kwstats.deadlines import evaluate_deadlines, load_deadline_rules, overdue_sentence
+    from kwstats.deadlines import evaluate_deadlines, load_deadline_rules, overdue_in_period, overdue_sentence
     from kwstats.sources import load_cases
     from kwstats.workdays import WorkdayCalendar
 
@@ -264,16 +360,22 @@ def build_report(
     elif month_params.typical_case is None:
         warnings.append("本月参数未提供典型案例：通报不含“典型案例”一节。")
     cut = indicators.resolve_cutoff(month, cutoff if cutoff is not None else month_params.cutoff)
-    result = load_cases(branch, data)
+    result = ingest if ingest is not None else load_cases(branch, data)
     cases = result.cases
     table = indicators.unit_table(cases, branch, month, cut)
     summary = indicators.summarize(cases, branch, month, cut)
     findings = checks.reconcile(cases, branch, month, cut) + checks.ingest_findings(result.rejected)
     calendar = WorkdayCalendar.from_params(params_dir)
     rules = load_deadline_rules(params_dir)
-    cohort = indicators.month_cohort(cases, month, cut)
     recorded = sorted({field for f in result.files for field in f.columns})
-    evaluation = evaluate_deadlines(cohort, rules, calendar, cut, recorded_fields=recorded)
+    so_far = cases[cases["registered_at"] <= cut]
+    evaluation_all = evaluate_deadlines(so_far, rules, calendar, cut, recorded_fields=recorded)
+    start = indicators.month_bounds(month)[0]
+    in_month = (evaluation_all["registered_at"] >= start).to_numpy()
+    evaluation = evaluation_all[in_month].reset_index(drop=True)
+    overdue = overdue_in_period(evaluation_all, start, cut)
+    unconfirmed = evaluation[evaluation["status"] == "unconfirmed"]
+    sentence = overdue_sentence(pd.concat([overdue, unconfirmed]), unit_order=branch.units)
     for w in warnings:
         log.warning(w)
     return Report(
@@ -286,6 +388,7 @@ def build_report(
         summary=summary,
         findings=findings,
         deadlines=evaluation,
-        overdue_sentence=overdue_sentence(evaluation, unit_order=branch.units),
+        overdue=overdue,
+        overdue_sentence=sentence,
         warnings=warnings,
     )

@@ -33,7 +33,7 @@ import xlsxwriter
 
 from kwstats.schema import COMPLAINT, CONSULTATION, REPORT, conform
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 DEFAULT_SEED = 20220131
 DEFAULT_SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 MARKER_NAME = ".sample-version"
@@ -93,7 +93,7 @@ PLANTED_SPIKE: dict[str, Any] = {
     "category": "教育培训服务",
     "month": "2022-06",
     "kind": COMPLAINT,
-    "extra": 42,
+    "extra": 65,
     "respondent": "长春市宽城区启航教育培训学校",
 }
 
@@ -622,8 +622,8 @@ def _events(df: pd.DataFrame, rng: np.random.Generator) -> None:
 
     u = rng.random(n)
     days = np.where(
-        u < 0.3, rng.integers(0, 3, n),
-        np.where(u < 0.7, rng.integers(3, 15, n), np.where(u < 0.95, rng.integers(15, 30, n), rng.integers(30, 35, n))),
+        u < 0.45, rng.integers(0, 3, n),
+        np.where(u < 0.85, rng.integers(3, 10, n), np.where(u < 0.97, rng.integers(10, 20, n), rng.integers(20, 35, n))),
     )  # fmt: skip
     clock = _minutes(rng, 510, 1080, n)
     is_c, is_r, is_q = kind == COMPLAINT, kind == REPORT, kind == CONSULTATION

@@ -30,7 +30,7 @@ output_dir = None
 from IPython.display import HTML, Image, display
 
 from kwstats.charts import figure_to_png_bytes
-from kwstats.report import build_report, frame_html
+from kwstats.report import build_report, frame_html, heading, para
 
 report = build_report(month, data_paths, params_dir, cutoff)
 
@@ -39,6 +39,9 @@ display(HTML(report.introduction_html()))
 
 # %%
 display(HTML(report.analysis_html()))
+
+# %%
+display(HTML(report.extra_indicators_html()))
 
 # %%
 display(HTML(report.table_section_html()))
@@ -58,29 +61,62 @@ display(HTML(report.signature_html()))
 
 # %% tags=["analyst"]
 for warning in report.warnings:
-    display(HTML(f"<p class='kw-warning'>⚠ {warning}</p>"))
-display(HTML("<h3>数据读入</h3>"))
+    display(HTML(para(f"⚠ {warning}", "kw-warning")))
+display(HTML(heading("数据读入", 3)))
 display(HTML(frame_html(report.ingest_summary())))
 print(f"读入 {report.ingest.rows_read} 行 = 使用 {report.ingest.rows_used} 行 + 剔除 {report.ingest.rows_set_aside} 行")
 display(HTML(frame_html(report.ingest.rejected)))
 
 # %% tags=["analyst"]
-display(HTML("<h3>核对发现</h3>"))
+display(HTML(heading("核对发现", 3)))
 display(HTML(frame_html(report.findings_frame())))
-display(HTML("<h4>名册外单位的案件</h4>"))
+display(HTML(heading("名册外单位的案件", 4)))
 display(HTML(frame_html(report.finding_cases("off_roster"))))
-display(HTML("<h4>内容含 HTML 标记的案件（按文本显示）</h4>"))
+display(HTML(heading("内容含 HTML 标记的案件（按文本显示）", 4)))
 display(HTML(frame_html(report.finding_cases("markup_in_text"))))
 
 # %% tags=["analyst"]
-display(HTML("<h3>超期与期限</h3>"))
+display(HTML(heading("超期与期限", 3)))
 display(HTML(frame_html(report.deadline_summary())))
 display(HTML(frame_html(report.on_time_rates())))
 display(HTML(frame_html(report.overdue_view())))
 
 # %% tags=["analyst"]
+from kwstats.checks import findings_frame
+from kwstats.investigate import SPIKE_METHOD
+
+display(HTML(heading("异常波动", 3)))
+display(HTML(para(SPIKE_METHOD)))
+spike_list = report.spike_findings()
+display(HTML(frame_html(findings_frame(spike_list))))
+for finding in spike_list:
+    display(HTML(heading(finding.message, 4)))
+    display(HTML(frame_html(report.cases_of(finding), max_rows=30)))
+
+# %% tags=["analyst"]
+display(HTML(heading("受理量同比、环比", 3)))
+display(HTML(para(report.volume_view()["message"])))
+display(HTML(heading("按单位", 4)))
+display(HTML(frame_html(report.change_view("unit"))))
+display(HTML(heading("按问题分类", 4)))
+display(HTML(frame_html(report.change_view("problem_category"))))
+display(HTML(heading("按客体分类", 4)))
+display(HTML(frame_html(report.change_view("goods_category"))))
+
+# %% tags=["analyst"]
+display(HTML(heading("办结率阈值：近 12 个月", 3)))
+display(HTML(frame_html(report.threshold_view())))
+display(HTML(frame_html(findings_frame(report.threshold_findings()))))
+
+# %% tags=["analyst"]
+display(HTML(heading("主要问题、客体与来源渠道", 3)))
+display(HTML(frame_html(report.top_view("problem_category"))))
+display(HTML(frame_html(report.top_view("goods_category"))))
+display(HTML(frame_html(report.top_view("channel"))))
+
+# %% tags=["analyst"]
 # 下钻：表中任一格背后的案件。例：全局“办理中”的案件（受理而未办结）。
-display(HTML("<h3>明细下钻：本月办理中的案件</h3>"))
+display(HTML(heading("明细下钻：本月办理中的案件", 3)))
 display(HTML(frame_html(report.pending_view())))
 
 # %% tags=["analyst"]
