@@ -311,7 +311,8 @@ def ingest_findings(rejected: pd.DataFrame) -> list[Finding]:
         return findings
     for reason, group in rejected.groupby("reason", sort=True):
         where = "；".join(
-            f"{f} 第 {int(line)} 行" for f, line in zip(group["source_file"], group["source_line"], strict=True)
+            f"{f} 第 {int(line)} 行"
+            for f, line in zip(group["source_file"], group["source_line"], strict=True)
         )
         findings.append(
             Finding(

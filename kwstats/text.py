@@ -94,7 +94,9 @@ def complaints_sentence(s: MonthSummary, rule: str) -> str:
 
 def closed_sentence(s: MonthSummary) -> str:
     _, mon = parse_month(s.month)
-    return CLOSED.format(mon=mon, closed=s.closed, cut_m=s.cutoff.month, cut_d=s.cutoff.day, pending=s.pending)
+    return CLOSED.format(
+        mon=mon, closed=s.closed, cut_m=s.cutoff.month, cut_d=s.cutoff.day, pending=s.pending
+    )
 
 
 def table_title(month: str) -> str:

@@ -69,7 +69,12 @@ def built(tmp_path_factory) -> dict[str, Path]:
 
 
 def test_four_outputs(built):
-    assert {p.name for p in built.values()} == {"bulletin.html", "bulletin-analyst.html", "bulletin.ipynb", "table.xlsx"}
+    assert {p.name for p in built.values()} == {
+        "bulletin.html",
+        "bulletin-analyst.html",
+        "bulletin.ipynb",
+        "table.xlsx",
+    }
     assert all(p.stat().st_size > 1000 for p in built.values())
     assert not list(built["正式版"].parent.parent.glob(".2022-01-*")), "scratch folder left behind"
 
@@ -117,7 +122,9 @@ def test_official_has_no_code_and_no_analyst_parts(built):
     analyst = built["分析版"].read_text(encoding="utf-8")
     for marker in ("build_report", "分析员部分", "核对发现"):
         assert marker not in official
-    assert not re.search(r'class="[^"]*jp-InputArea-editor', official), "code cell shown in the official bulletin"
+    assert not re.search(r'class="[^"]*jp-InputArea-editor', official), (
+        "code cell shown in the official bulletin"
+    )
     assert re.search(r'class="[^"]*jp-InputArea-editor', analyst)
     for marker in ("build_report", "分析员部分", "核对发现", "off_roster", "读入"):
         assert marker in analyst

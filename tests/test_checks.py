@@ -8,7 +8,11 @@ from tests.conftest import make_cases
 def test_published_reference_has_exactly_three_inconsistencies(reference_table):
     findings = check_table(reference_table, "truncate", source="公布表")
     kinds = sorted((f.kind, f.unit) for f in findings)
-    assert kinds == [("global_below_units", "全局"), ("rate_mismatch", "南广所"), ("units_below_global", "全局")]
+    assert kinds == [
+        ("global_below_units", "全局"),
+        ("rate_mismatch", "南广所"),
+        ("units_below_global", "全局"),
+    ]
     by_kind = {f.kind: f for f in findings}
     assert "52/53" in by_kind["rate_mismatch"].message and "98%" in by_kind["rate_mismatch"].message
     assert by_kind["global_below_units"].numbers == {"column": "reports_filed", "global": 7, "units_sum": 8}
@@ -19,9 +23,21 @@ def test_published_reference_has_exactly_three_inconsistencies(reference_table):
 def test_reconcile_reports_off_roster_unassigned_and_impossible_rows(branch):
     cases = make_cases(
         [
-            {"case_id": "A1", "kind": "投诉", "unit": "执法大队", "registered_at": "2022-01-03", "closed_at": "2022-01-04"},
+            {
+                "case_id": "A1",
+                "kind": "投诉",
+                "unit": "执法大队",
+                "registered_at": "2022-01-03",
+                "closed_at": "2022-01-04",
+            },
             {"case_id": "A2", "kind": "举报", "unit": None, "registered_at": "2022-01-03"},
-            {"case_id": "A3", "kind": "举报", "unit": "站前所", "registered_at": "2022-01-05", "closed_at": "2022-01-04"},
+            {
+                "case_id": "A3",
+                "kind": "举报",
+                "unit": "站前所",
+                "registered_at": "2022-01-05",
+                "closed_at": "2022-01-04",
+            },
             {"case_id": "A3", "kind": "举报", "unit": "站前所", "registered_at": "2022-01-05"},
         ]
     )
@@ -35,7 +51,9 @@ def test_reconcile_reports_off_roster_unassigned_and_impossible_rows(branch):
 
 
 def test_clean_month_has_no_findings(branch):
-    cases = make_cases([{"kind": "投诉", "unit": "站前所", "registered_at": "2022-01-03", "closed_at": "2022-01-04"}])
+    cases = make_cases(
+        [{"kind": "投诉", "unit": "站前所", "registered_at": "2022-01-03", "closed_at": "2022-01-04"}]
+    )
     cutoff = default_cutoff("2022-01")
     assert reconcile(cases, branch, "2022-01", cutoff) == []
     table = unit_table(cases, branch, "2022-01", cutoff)
@@ -44,7 +62,9 @@ def test_clean_month_has_no_findings(branch):
 
 
 def test_compare_tables_names_each_cell(branch):
-    cases = make_cases([{"kind": "投诉", "unit": "站前所", "registered_at": "2022-01-03", "closed_at": "2022-01-04"}])
+    cases = make_cases(
+        [{"kind": "投诉", "unit": "站前所", "registered_at": "2022-01-03", "closed_at": "2022-01-04"}]
+    )
     table = unit_table(cases, branch, "2022-01")
     published = table.copy()
     published.loc[published["unit"] == "站前所", "closed"] = 0

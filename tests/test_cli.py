@@ -33,13 +33,17 @@ def test_unreadable_file_exits_1_and_names_it(capsys, tmp_path):
 
 def test_check_on_sample_reports_planted_rows_and_errata(capsys, sample_ingest):
     from kwstats.sample import PLANTED_BAD_ROWS
-
     from tests.conftest import REFERENCE_DIR
 
-    code = main(["check", "--month", "2022-01", "--published", str(REFERENCE_DIR / "bulletin-2022-01-table.csv")])
+    code = main(
+        ["check", "--month", "2022-01", "--published", str(REFERENCE_DIR / "bulletin-2022-01-table.csv")]
+    )
     out = capsys.readouterr().out
     assert code == EXIT_DATA
-    assert f"读入 {sample_ingest.rows_read} 行：使用 {sample_ingest.rows_used} 行，剔除 {sample_ingest.rows_set_aside} 行" in out
+    assert (
+        f"读入 {sample_ingest.rows_read} 行：使用 {sample_ingest.rows_used} 行，剔除 {sample_ingest.rows_set_aside} 行"
+        in out
+    )
     for planted in PLANTED_BAD_ROWS:
         assert f"{planted['file']} 第 {planted['line']} 行" in out
     assert "南广所办结率印为 99%" in out

@@ -25,12 +25,26 @@ def test_cohort_and_cutoff_edges(branch):
     cases = make_cases(
         [
             # registered the month before: not counted
-            {"kind": "投诉", "unit": "站前所", "registered_at": "2021-12-31 23:59:59", "closed_at": "2022-01-02"},
+            {
+                "kind": "投诉",
+                "unit": "站前所",
+                "registered_at": "2021-12-31 23:59:59",
+                "closed_at": "2022-01-02",
+            },
             # first instant of the month, closed at the last instant: counted, closed
-            {"kind": "投诉", "unit": "站前所", "registered_at": "2022-01-01 00:00:00",
-             "closed_at": "2022-01-31 23:59:59"},
+            {
+                "kind": "投诉",
+                "unit": "站前所",
+                "registered_at": "2022-01-01 00:00:00",
+                "closed_at": "2022-01-31 23:59:59",
+            },
             # closed one second after the cutoff: pending
-            {"kind": "举报", "unit": "站前所", "registered_at": "2022-01-10", "closed_at": "2022-02-01 00:00:00"},
+            {
+                "kind": "举报",
+                "unit": "站前所",
+                "registered_at": "2022-01-10",
+                "closed_at": "2022-02-01 00:00:00",
+            },
             # never closed: pending
             {"kind": "举报", "unit": "站前所", "registered_at": "2022-01-31 23:00", "filed": True},
             # consultation: counted apart
@@ -52,7 +66,9 @@ def test_cohort_and_cutoff_edges(branch):
 
 
 def test_roster_order_zeros_and_blank_rate(branch):
-    cases = make_cases([{"kind": "投诉", "unit": "党群办", "registered_at": "2022-01-03", "closed_at": "2022-01-04"}])
+    cases = make_cases(
+        [{"kind": "投诉", "unit": "党群办", "registered_at": "2022-01-03", "closed_at": "2022-01-04"}]
+    )
     table = unit_table(cases, branch, "2022-01")
     assert table["unit"].tolist() == ["全局", *branch.units]
     assert table["seq"].tolist() == ["*", *[str(e.seq) for e in branch.roster]]
@@ -89,14 +105,34 @@ def test_empty_month(branch):
 def test_loss_counts_closed_by_cutoff_only(branch):
     cases = make_cases(
         [
-            {"kind": "投诉", "unit": "站前所", "registered_at": "2022-01-03", "closed_at": "2022-01-20",
-             "recovered_loss": 60_000.0},
-            {"kind": "投诉", "unit": "站前所", "registered_at": "2022-01-03", "closed_at": "2022-01-21",
-             "recovered_loss": 800.0},
-            {"kind": "投诉", "unit": "站前所", "registered_at": "2022-01-03", "closed_at": "2022-02-21",
-             "recovered_loss": 5_000.0},
-            {"kind": "咨询", "unit": "站前所", "registered_at": "2022-01-03", "closed_at": "2022-01-03",
-             "recovered_loss": 9_999.0},
+            {
+                "kind": "投诉",
+                "unit": "站前所",
+                "registered_at": "2022-01-03",
+                "closed_at": "2022-01-20",
+                "recovered_loss": 60_000.0,
+            },
+            {
+                "kind": "投诉",
+                "unit": "站前所",
+                "registered_at": "2022-01-03",
+                "closed_at": "2022-01-21",
+                "recovered_loss": 800.0,
+            },
+            {
+                "kind": "投诉",
+                "unit": "站前所",
+                "registered_at": "2022-01-03",
+                "closed_at": "2022-02-21",
+                "recovered_loss": 5_000.0,
+            },
+            {
+                "kind": "咨询",
+                "unit": "站前所",
+                "registered_at": "2022-01-03",
+                "closed_at": "2022-01-03",
+                "recovered_loss": 9_999.0,
+            },
         ]
     )
     s = summarize(cases, branch, "2022-01")
@@ -108,11 +144,29 @@ def test_loss_counts_closed_by_cutoff_only(branch):
 def test_window_and_urges(branch):
     cases = make_cases(
         [
-            {"kind": "投诉", "unit": "站前所", "registered_at": "2020-01-22", "epidemic": True, "closed_at": "2020-01-23"},
-            {"kind": "投诉", "unit": "站前所", "registered_at": "2020-01-23", "epidemic": True, "closed_at": "2020-02-01"},
+            {
+                "kind": "投诉",
+                "unit": "站前所",
+                "registered_at": "2020-01-22",
+                "epidemic": True,
+                "closed_at": "2020-01-23",
+            },
+            {
+                "kind": "投诉",
+                "unit": "站前所",
+                "registered_at": "2020-01-23",
+                "epidemic": True,
+                "closed_at": "2020-02-01",
+            },
             {"kind": "举报", "unit": "站前所", "registered_at": "2021-06-01", "epidemic": True},
             {"kind": "咨询", "unit": "站前所", "registered_at": "2021-06-01", "epidemic": True},
-            {"kind": "投诉", "unit": "站前所", "registered_at": "2022-01-05", "urges": 2, "closed_at": "2022-01-06"},
+            {
+                "kind": "投诉",
+                "unit": "站前所",
+                "registered_at": "2022-01-05",
+                "urges": 2,
+                "closed_at": "2022-01-06",
+            },
             {"kind": "投诉", "unit": "站前所", "registered_at": "2022-02-05", "epidemic": True},
         ]
     )
@@ -124,8 +178,12 @@ def test_window_and_urges(branch):
 
 def test_cases_behind_add_up(branch):
     cases = make_cases(
-        [{"kind": k, "unit": u, "registered_at": "2022-01-05", "closed_at": c}
-         for k in ("投诉", "举报") for u in ("站前所", "新发所", "某外单位") for c in ("2022-01-06", None)]
+        [
+            {"kind": k, "unit": u, "registered_at": "2022-01-05", "closed_at": c}
+            for k in ("投诉", "举报")
+            for u in ("站前所", "新发所", "某外单位")
+            for c in ("2022-01-06", None)
+        ]
     )
     cutoff = default_cutoff("2022-01")
     table = unit_table(cases, branch, "2022-01", cutoff)

@@ -9,8 +9,21 @@ from kwstats.rates import closure_rate, format_rate
 
 @pytest.mark.parametrize(
     ("closed", "accepted", "printed"),
-    [(55, 82, 67), (8, 11, 72), (54, 61, 88), (12, 22, 54), (82, 104, 78), (52, 62, 83), (68, 72, 94),
-     (254, 271, 93), (353, 431, 81), (607, 702, 86), (52, 53, 98), (7, 25, 28), (54, 54, 100)],
+    [
+        (55, 82, 67),
+        (8, 11, 72),
+        (54, 61, 88),
+        (12, 22, 54),
+        (82, 104, 78),
+        (52, 62, 83),
+        (68, 72, 94),
+        (254, 271, 93),
+        (353, 431, 81),
+        (607, 702, 86),
+        (52, 53, 98),
+        (7, 25, 28),
+        (54, 54, 100),
+    ],
 )
 def test_reference_rates_truncate(closed, accepted, printed):
     assert closure_rate(closed, accepted, "truncate") == printed

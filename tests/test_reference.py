@@ -45,7 +45,13 @@ def test_compare_and_check_report_the_three_inconsistencies(computed, reference_
 
 def test_bulletin_numbers(sample_cases, branch):
     s = summarize(sample_cases, branch, "2022-01")
-    assert (s.accepted, s.reports, s.reports_closed, s.complaints, s.complaints_closed) == (702, 271, 254, 431, 353)
+    assert (s.accepted, s.reports, s.reports_closed, s.complaints, s.complaints_closed) == (
+        702,
+        271,
+        254,
+        431,
+        353,
+    )
     assert (s.closed, s.pending) == (607, 95)
     assert (s.reports_rate_pct, s.complaints_rate_pct, s.rate_pct) == (93, 81, 86)
     assert str(s.recovered_loss_wan) == "6.08"
@@ -62,7 +68,9 @@ def test_cli_table_csv_prints_the_reference(capsys):
     reference_text = (REFERENCE_DIR / "bulletin-2022-01-table.csv").read_text(encoding="utf-8")
     assert out.splitlines()[0] == reference_text.splitlines()[0]
     diff = [
-        (a, b) for a, b in zip(out.strip().splitlines(), reference_text.strip().splitlines(), strict=True) if a != b
+        (a, b)
+        for a, b in zip(out.strip().splitlines(), reference_text.strip().splitlines(), strict=True)
+        if a != b
     ]
     assert [a.split(",")[1] for a, _ in diff] == ["全局", "南广所"]
     printed = read_published_table(pd.read_csv(io.StringIO(out), dtype=str))

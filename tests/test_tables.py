@@ -41,8 +41,9 @@ def test_html_marks_under_threshold(branch):
 
 
 def test_xlsx_is_formatted_like_the_published_table(branch, tmp_path):
-    path = write_table_xlsx(_table(branch), tmp_path / "t.xlsx", title="标题", note="注：测试", rule="truncate",
-                            threshold=80)
+    path = write_table_xlsx(
+        _table(branch), tmp_path / "t.xlsx", title="标题", note="注：测试", rule="truncate", threshold=80
+    )
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     assert rows[0][0] == "标题"
     assert rows[1] == list(TABLE_LABELS.values())
