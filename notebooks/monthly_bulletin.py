@@ -91,7 +91,7 @@ spike_list = report.spike_findings()
 display(HTML(frame_html(findings_frame(spike_list))))
 for finding in spike_list:
     display(HTML(heading(finding.message, 4)))
-    display(HTML(frame_html(report.cases_of(finding), max_rows=30)))
+    display(HTML(frame_html(report.cases_of(finding))))
 
 # %% tags=["analyst"]
 display(HTML(heading("受理量同比、环比", 3)))

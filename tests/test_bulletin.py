@@ -174,3 +174,36 @@ def test_failed_run_keeps_the_good_bulletin(tmp_path, built):
     assert "单元格" in str(exc.value)
     assert (good / "bulletin.html").read_text(encoding="utf-8") == "good"
     assert (tmp_path / "2022-01-failed.ipynb").exists()
+
+
+def test_analyst_html_shows_the_planted_spike_with_its_cases(tmp_path, sample_cases):
+    from kwstats.sample import PLANTED_SPIKE
+
+    month = PLANTED_SPIKE["month"]
+    outputs = build_bulletin(month, out_dir=tmp_path)
+    analyst = outputs["分析版"].read_text(encoding="utf-8")
+    official = outputs["正式版"].read_text(encoding="utf-8")
+    assert f"{PLANTED_SPIKE['unit']} {month} 受理" in analyst
+    assert PLANTED_SPIKE["category"] in analyst
+    spike_ids = sample_cases.loc[
+        (sample_cases["unit"] == PLANTED_SPIKE["unit"])
+        & (sample_cases[PLANTED_SPIKE["field"]] == PLANTED_SPIKE["category"])
+        & (sample_cases["registered_at"].dt.strftime("%Y-%m") == month),
+        "case_id",
+    ]
+    assert all(i in analyst for i in spike_ids)
+    assert "异常波动" not in official
+
+
+def test_no_personal_data_in_any_output(built):
+    from python_calamine import CalamineWorkbook
+
+    texts = [built[k].read_text(encoding="utf-8") for k in ("正式版", "分析版", "执行后的 notebook")]
+    sheet = CalamineWorkbook.from_path(str(built["统计表"])).get_sheet_by_index(0).to_python()
+    texts.append("\n".join(str(c) for row in sheet for c in row))
+    for text in texts:
+        plain = html_lib.unescape(text)
+        assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", plain)
+        assert not re.search(r"(?<![\d.])\d{6}(19|20)\d{2}[01]\d[0-3]\d{3}[\dXx](?!\d)", plain)
+        for header in ("姓名", "来电号码", "联系电话", "身份证号", "地址"):
+            assert f"<th>{header}</th>" not in plain
