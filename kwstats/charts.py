@@ -215,7 +215,8 @@ def unit_chart(table: pd.DataFrame, threshold: float, title: str | None = None) 
 def figure_to_png_bytes(fig: Figure, dpi: int = PRINT_DPI) -> bytes:
     """PNG bytes of the figure at print resolution."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, facecolor="white", bbox_inches="tight", pad_inches=0.05)
+    # constrained layout already fits the labels: bbox_inches="tight" would cost a second full draw
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     return buf.getvalue()
 
 

@@ -368,9 +368,11 @@ def build_report(
     calendar = WorkdayCalendar.from_params(params_dir)
     rules = load_deadline_rules(params_dir)
     recorded = sorted({field for f in result.files for field in f.columns})
-    so_far = cases[cases["registered_at"] <= cut]
-    evaluation_all = evaluate_deadlines(so_far, rules, calendar, cut, recorded_fields=recorded)
     start = indicators.month_bounds(month)[0]
+    # Only cases still open at the month's start can be overdue now or done late within the month.
+    open_at_start = cases["closed_at"].isna() | (cases["closed_at"] >= start)
+    so_far = cases[(cases["registered_at"] <= cut) & open_at_start]
+    evaluation_all = evaluate_deadlines(so_far, rules, calendar, cut, recorded_fields=recorded)
     in_month = (evaluation_all["registered_at"] >= start).to_numpy()
     evaluation = evaluation_all[in_month].reset_index(drop=True)
     overdue = overdue_in_period(evaluation_all, start, cut)

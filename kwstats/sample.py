@@ -31,22 +31,23 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from kwstats.sample_files import (  # noqa: E402  (re-exported: the sample's layout, importable without pandas)
+    CSV_ENCODINGS,
+    DEFAULT_SAMPLE_DIR,
+    DEFAULT_SEED,
+    MARKER_NAME,
+    MONTHS,
+    is_current,
+    marker_text,
+    sample_file_name,
+)
 from kwstats.schema import COMPLAINT, CONSULTATION, REPORT, conform
-
-GENERATOR_VERSION = "2"
-DEFAULT_SEED = 20220131
-DEFAULT_SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
-MARKER_NAME = ".sample-version"
 
 #: The state of the data: every export was taken on this morning.
 EXPORT_AT = pd.Timestamp("2023-01-06 09:00:00")
 _NOTE_AT = dt.datetime(2023, 1, 6, 9, 12, 33)
 _XLSX_CREATED = dt.datetime(2023, 1, 6, 9, 30, 0)
 
-MONTHS: tuple[str, ...] = tuple(f"{y}-{m:02d}" for y in (2020, 2021, 2022) for m in range(1, 13))
-
-#: Months exported as CSV (everything else is .xlsx), with the file's encoding.
-CSV_ENCODINGS: dict[str, str] = {"2020-11": "utf-8-sig", "2021-02": "utf-8", "2021-07": "gb18030"}
 
 ROSTER_UNITS: tuple[str, ...] = (
     "站前所", "新发所", "南广所", "东广所", "群英所", "凯旋所", "团山所", "柳影所", "兴业所",
@@ -999,11 +1000,6 @@ _DATE_FIELDS = ("registered_at", "accepted_at", "first_contact_at", "verified_at
 _EXCEL_EPOCH_DT = dt.datetime(1899, 12, 30)
 
 
-def sample_file_name(month: str) -> str:
-    """The export file name of `month` ('2021-07' -> '12315_2021-07.csv')."""
-    return f"12315_{month}.{'csv' if month in CSV_ENCODINGS else 'xlsx'}"
-
-
 def _fmt_date(ts: dt.datetime, code: int) -> Any:
     if code == 0:
         return f"{ts.year}-{ts.month:02d}-{ts.day:02d} {ts.hour:02d}:{ts.minute:02d}:{ts.second:02d}"
@@ -1285,27 +1281,19 @@ def write_sample(out_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
     return paths
 
 
-def _marker_text(seed: int) -> str:
-    return f"seed={seed}\nversion={GENERATOR_VERSION}\n"
-
-
 def ensure_sample(out_dir: str | Path | None = None, seed: int = DEFAULT_SEED) -> Path:
     """Write the sample into `out_dir` (default data/sample) unless it is already there; return the dir."""
     out = Path(out_dir) if out_dir is not None else DEFAULT_SAMPLE_DIR
     marker = out / MARKER_NAME
     names = {sample_file_name(m) for m in MONTHS}
-    if (
-        marker.is_file()
-        and marker.read_text(encoding="utf-8") == _marker_text(seed)
-        and all((out / n).is_file() for n in names)
-    ):
+    if is_current(out, seed):
         return out
     out.mkdir(parents=True, exist_ok=True)
     marker.unlink(missing_ok=True)
     for stale in _stale(out.glob("12315_*.*"), names):
         stale.unlink()
     write_sample(out, seed)
-    marker.write_text(_marker_text(seed), encoding="utf-8")
+    marker.write_text(marker_text(seed), encoding="utf-8")
     return out
 
 

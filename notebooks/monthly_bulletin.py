@@ -35,24 +35,18 @@ from kwstats.report import build_report, frame_html, heading, para
 report = build_report(month, data_paths, params_dir, cutoff)
 
 # %%
+# 正式版：工作动态解读、数据分析（一）至（五）、统计表。
 display(HTML(report.introduction_html()))
-
-# %%
 display(HTML(report.analysis_html()))
-
-# %%
 display(HTML(report.extra_indicators_html()))
-
-# %%
 display(HTML(report.table_section_html()))
 
 # %%
 display(Image(data=figure_to_png_bytes(report.chart())))
 
 # %%
+# 正式版：典型案例、落款与报送时间。
 display(HTML(report.typical_case_html()))
-
-# %%
 display(HTML(report.signature_html()))
 
 # %% [markdown] tags=["analyst"]
