@@ -17,7 +17,7 @@
 # 参数：分析员在 JupyterLab 里改这里；papermill 执行时注入。
 # month：通报月份 YYYY-MM
 month = "2022-01"
-# data_paths：导出文件或目录列表；None 表示用合成样例
+# data_paths：导出文件或目录列表，例如 ["../data/2022-02"]（相对 notebooks/ 目录或绝对路径）；None 表示用合成样例
 data_paths = None
 # params_dir：参数目录；None 表示项目的 params/
 params_dir = None
