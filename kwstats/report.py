@@ -318,6 +318,8 @@ def drill_view(rows: pd.DataFrame) -> pd.DataFrame:
     out = rows[list(DRILL_COLUMNS)].copy()
     for col in ("content", "respondent"):
         out[col] = mask_series(out[col])
+    for col in ("registered_at", "accepted_at", "closed_at"):
+        out[col] = out[col].dt.strftime("%Y-%m-%d %H:%M").fillna("")
     return out.rename(columns=DRILL_COLUMNS).reset_index(drop=True)
 
 
@@ -333,7 +335,14 @@ def para(text_: str, css_class: str = "") -> str:
 
 def frame_html(frame: pd.DataFrame, max_rows: int = 200) -> str:
     """A DataFrame as escaped HTML (export text is data, never markup)."""
-    return frame.head(max_rows).to_html(index=False, escape=True, na_rep="", classes="kw-frame", border=0)
+    classes = ["kw-frame"]
+    if "说明" in frame.columns:
+        classes.append("kw-wrap")  # findings: the message is the point, let it wrap
+    if frame.columns[-3:].tolist() == ["内容（已脱敏）", "来源文件", "行号"]:
+        classes.append("kw-drill")  # case rows: the content column wraps, the rest stays on one line
+    shown = frame.head(max_rows).to_html(index=False, escape=True, na_rep="", classes=classes, border=0)
+    more = f'<p class="kw-more">共 {len(frame)} 行，仅显示前 {max_rows} 行。</p>' if len(frame) > max_rows else ""
+    return f'<div class="kw-scroll">{shown}</div>{more}'
 
 
 def build_report(
