@@ -46,6 +46,8 @@ def execute_notebook(
             progress_bar=False,
             cwd=str(notebook.parent),
             log_output=False,
+            # keep the kernel's own English start-up chatter off the clerk's terminal
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
             # one save at the end instead of after every cell: the output notebook is ~0.5 MB
             request_save_on_cell_execute=False,
         )
@@ -74,7 +76,15 @@ def build_bulletin(
     from kwstats.sample_files import DEFAULT_SAMPLE_DIR, is_current
 
     parse_month(month)
+    if cutoff:
+        from kwstats.indicators import resolve_cutoff
+
+        resolve_cutoff(month, cutoff)  # a usage error here, not a failed notebook cell
     params_dir = Path(params_dir).resolve() if params_dir else DEFAULT_PARAMS_DIR
+    if not (params_dir / f"{month}.yaml").exists():
+        log.warning(
+            "没有本月参数文件 %s：通报只含计算部分，没有说明文字和典型案例。", params_dir / f"{month}.yaml"
+        )
     if data:
         data_paths = [str(Path(p).resolve()) for p in data]
         missing = [p for p in data_paths if not Path(p).exists()]
@@ -87,10 +97,12 @@ def build_bulletin(
             _say(progress, "生成合成样例数据（首次约需半分钟）……")
             ensure_sample()
         data_paths = [str(DEFAULT_SAMPLE_DIR)]
+        log.warning("未指定 --data：使用合成样例数据，通报中会标明“演示”。")
     out_root = Path(out_dir).resolve()
     out_root.mkdir(parents=True, exist_ok=True)
     final = out_root / month
     scratch = Path(tempfile.mkdtemp(prefix=f".{month}-", dir=out_root))
+    scratch.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the bulletin folder is shared
     try:
         executed = scratch / "bulletin.ipynb"
         _say(progress, f"执行通报 notebook（{month}，约需十几秒）……")
@@ -109,6 +121,10 @@ def build_bulletin(
                 shutil.copyfile(executed, kept)
             raise NotebookExecutionError(_failure_message(executed, kept)) from None
         nb = nbformat.read(executed, as_version=4)
+        _point_parameters_at(nb, scratch, final)
+        nbformat.write(nb, executed)
+        for warning in notebook_warnings(nb):
+            log.warning("%s", warning.lstrip("⚠ "))
         title = bulletin_title(load_branch(params_dir).short_name, month)
         _say(progress, "转换为 HTML（正式版、分析版）……")
         export_html(nb, scratch / "bulletin.html", official=True, title=title)
@@ -126,6 +142,36 @@ def build_bulletin(
         "执行后的 notebook": final / "bulletin.ipynb",
         "统计表": final / "table.xlsx",
     }
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _point_parameters_at(nb, scratch: Path, final: Path) -> None:
+    """The kept notebook's injected output_dir names the final folder, not the deleted scratch one."""
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = cell.source.replace(repr(str(scratch)), repr(str(final))).replace(
+                str(scratch), str(final)
+            )
+
+
+def notebook_warnings(nb) -> list[str]:
+    """The warnings the report showed in the executed notebook (paragraphs of class kw-warning)."""
+    import html as html_lib
+    import re
+
+    found = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            body = out.get("data", {}).get("text/html", "")
+            body = "".join(body) if isinstance(body, list) else body
+            for m in re.finditer(r'<p class="kw-warning">(.*?)</p>', body, flags=re.S):
+                found.append(html_lib.unescape(re.sub(r"<[^>]+>", "", m.group(1))).strip())
+    return list(dict.fromkeys(found))
 
 
 def _failure_message(executed: Path, kept: Path) -> str:

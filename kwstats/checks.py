@@ -128,7 +128,12 @@ def reconcile(cases: pd.DataFrame, branch: Branch, month: str, cutoff: pd.Timest
             )
         )
 
-    bad_order = cohort[cohort["closed_at"].notna() & (cohort["closed_at"] < cohort["registered_at"])]
+    closed_at, reg = cohort["closed_at"], cohort["registered_at"]
+    # a date-only 办结日期 on the registration day is not "before" it (the same rule as ingest)
+    same_day_date_only = (closed_at == closed_at.dt.normalize()) & (
+        closed_at.dt.normalize() == reg.dt.normalize()
+    )
+    bad_order = cohort[closed_at.notna() & (closed_at < reg) & ~same_day_date_only]
     if len(bad_order):
         findings.append(
             Finding(

@@ -111,12 +111,24 @@ def _load(args: argparse.Namespace, paths: Sequence[str] | None):
     return branch, result
 
 
+def _warn_set_aside(result) -> None:
+    """table/bulletin still succeed with rows set aside, but never silently."""
+    bad = int((result.rejected["reason"] != "合计行").sum()) if len(result.rejected) else 0
+    if bad:
+        log.warning(
+            "导入时剔除 %d 行问题数据，未计入统计；运行 kwstats check 查看每一行的文件、行号和原因。", bad
+        )
+    for warning in getattr(result, "warnings", []):
+        log.warning("%s", warning)
+
+
 def _cmd_table(args: argparse.Namespace) -> int:
     from kwstats.indicators import resolve_cutoff, unit_table
     from kwstats.tables import table_csv, table_markdown
 
     branch, result = _load(args, args.data)
     cutoff = resolve_cutoff(args.month, args.cutoff)
+    _warn_set_aside(result)
     table = unit_table(result.cases, branch, args.month, cutoff)
     print(
         table_csv(table, branch.rate_rule)
@@ -128,6 +140,8 @@ def _cmd_table(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    import io
+
     import pandas as pd
 
     from kwstats.checks import check_table, compare_tables, read_published_table
@@ -159,7 +173,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
     findings = [f for f in report.findings if f.kind != "set_aside"] + report.investigation_findings()
     if args.published:
         try:
-            published = read_published_table(pd.read_csv(args.published, dtype=str))
+            from kwstats.ingest import decode_bytes
+
+            raw = Path(args.published).read_bytes()
+            text, _ = decode_bytes(Path(args.published), raw)
+            published = read_published_table(pd.read_csv(io.StringIO(text), dtype=str))
         except (OSError, ValueError) as exc:
             raise InputFileError(f"公布表无法读取：{args.published}（{exc}）") from None
         findings += check_table(published, branch.rate_rule, source="公布表")
@@ -172,7 +190,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
             else ""
         )
         print(f"  [{f.kind}] {f.message}{ids}")
-    problems = [f for f in findings if f.severity in ("error", "warning")]
+    # Exit 1 means the data has problems (rows set aside, impossible rows, disagreement with the
+    # publication); anomalies for the analyst (off-roster units, thresholds, spikes) do not fail a script.
+    problems = [f for f in findings if f.severity == "error"]
     has_rejects = any(r != "合计行" for r in result.rejected["reason"]) if len(result.rejected) else False
     return EXIT_DATA if problems or has_rejects else EXIT_OK
 
@@ -193,14 +213,25 @@ def _cmd_bulletin(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _ChineseLevels(logging.Formatter):
+    """Log lines as clerks read them: 注意：…, 错误：…"""
+
+    NAMES = {"DEBUG": "调试", "INFO": "信息", "WARNING": "注意", "ERROR": "错误", "CRITICAL": "严重错误"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{self.NAMES.get(record.levelname, record.levelname)}：{record.getMessage()}"
+
+
 COMMANDS = {"sample": _cmd_sample, "table": _cmd_table, "check": _cmd_check, "bulletin": _cmd_bulletin}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_ChineseLevels())
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(message)s"
+        level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler], force=True
     )
     try:
         return COMMANDS[args.command](args)

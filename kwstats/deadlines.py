@@ -248,6 +248,7 @@ def _judge(
     else:
         status = np.select(
             [
+                np.full(len(sub), rule.start not in recorded and rule.start != "registered_at"),
                 ~has_start & closed,
                 ~has_start,
                 is_done & on_time,
@@ -256,7 +257,7 @@ def _judge(
                 closed,
                 past_due,
             ],
-            ["unknown", "pending", "met", "late", "unknown", "unknown", "overdue"],
+            ["unknown", "unknown", "pending", "met", "late", "unknown", "unknown", "overdue"],
             default="pending",
         ).astype(object)
         judged = np.isin(status, ("met", "late", "overdue", "pending")) & has_start
@@ -284,7 +285,7 @@ def evaluate_deadlines(
     if recorded_fields is None:
         recorded = {
             c
-            for c in ("accepted_at", "first_contact_at", "verified_at", "closed_at")
+            for c in ("registered_at", "accepted_at", "first_contact_at", "verified_at", "closed_at")
             if cases[c].notna().any()
         }
     else:

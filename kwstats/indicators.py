@@ -8,11 +8,13 @@ counted apart, never in 受理量.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
+from kwstats.exceptions import ParamsError
 from kwstats.params import Branch, CumulativeWindow, parse_month
 from kwstats.rates import closure_rate, closure_rates
 from kwstats.schema import COMPLAINT, CONSULTATION, REPORT
@@ -56,13 +58,36 @@ def default_cutoff(month: str) -> pd.Timestamp:
     return month_bounds(month)[1] - pd.Timedelta(1, "ns")
 
 
-def resolve_cutoff(month: str, cutoff: str | dt.datetime | pd.Timestamp | None = None) -> pd.Timestamp:
-    """The cutoff to use: the override when given (a bare date means the end of that day), else month end."""
-    if cutoff is None or cutoff == "":
+def resolve_cutoff(
+    month: str, cutoff: str | dt.date | dt.datetime | pd.Timestamp | None = None
+) -> pd.Timestamp:
+    """The cutoff to use: the override when given, else the last instant of the month.
+
+    A bare date (``2022-01-20`` on the command line or in params) means the end of that day; a
+    time zone is converted to Beijing time and dropped (the exports are naive Beijing times).
+    """
+    if cutoff is None or (isinstance(cutoff, str) and not cutoff.strip()):
         return default_cutoff(month)
-    ts = pd.Timestamp(cutoff)
-    if isinstance(cutoff, str) and len(cutoff.strip()) <= 10:
-        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+    date_only = isinstance(cutoff, dt.date) and not isinstance(cutoff, dt.datetime)
+    if isinstance(cutoff, str):
+        text = cutoff.strip()
+        date_only = re.fullmatch(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}", text) is not None
+        try:
+            ts = pd.Timestamp(text.replace("/", "-").replace(".", "-") if date_only else text)
+        except (ValueError, TypeError):
+            raise ParamsError(
+                f"截止时间“{cutoff}”无法识别，应写成 2022-01-31 或 2022-01-31 18:00。"
+            ) from None
+    else:
+        ts = pd.Timestamp(cutoff)
+    if ts is pd.NaT or pd.isna(ts):
+        raise ParamsError(f"截止时间“{cutoff}”无法识别，应写成 2022-01-31 或 2022-01-31 18:00。")
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("Asia/Shanghai").tz_localize(None)
+    if date_only:
+        ts = ts.normalize() + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+    if ts < month_bounds(month)[0]:
+        raise ParamsError(f"截止时间 {ts:%Y-%m-%d %H:%M} 早于统计月份 {month} 的第一天。")
     return ts
 
 
@@ -89,15 +114,19 @@ def _case_flags(cases: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     is_report = (cases["kind"] == REPORT).to_numpy()
     is_complaint = (cases["kind"] == COMPLAINT).to_numpy()
     closed = closed_by(cases, cutoff).to_numpy()
+    # 立案 is decided at 核查: known by the cutoff when verified by then (or, undated, closed by then);
+    # 诉转案 is known once the complaint is closed. A later export must not change month M.
+    verified = cases["verified_at"]
+    filed_by = ((verified.notna() & (verified <= cutoff)) | (verified.isna() & closed)).to_numpy()
     flags = pd.DataFrame(
         {
             "accepted": is_report | is_complaint,
             "reports": is_report,
             "reports_closed": is_report & closed,
-            "reports_filed": is_report & cases["filed"].to_numpy(dtype=bool),
+            "reports_filed": is_report & cases["filed"].to_numpy(dtype=bool) & filed_by,
             "complaints": is_complaint,
             "complaints_closed": is_complaint & closed,
-            "complaints_to_case": is_complaint & cases["complaint_to_case"].to_numpy(dtype=bool),
+            "complaints_to_case": is_complaint & cases["complaint_to_case"].to_numpy(dtype=bool) & closed,
             "closed": (is_report | is_complaint) & closed,
         },
         index=cases.index,

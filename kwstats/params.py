@@ -90,7 +90,8 @@ class Month(_Strict):
     context: list[str] = []
     performance: list[str] = []
     typical_case: TypicalCase | None = None
-    cutoff: dt.datetime | None = None  # override of the default cutoff (end of month)
+    # override of the default cutoff (end of month); a bare date means the end of that day
+    cutoff: dt.datetime | dt.date | None = None
 
     @field_validator("month")
     @classmethod

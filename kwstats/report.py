@@ -9,18 +9,22 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from kwstats import checks, indicators, tables, text
 from kwstats.params import DEFAULT_PARAMS_DIR, Branch, Month, load_branch, load_month
+from kwstats.sample_files import DEFAULT_SAMPLE_DIR
 
 log = logging.getLogger(__name__)
 
 # Columns an analyst sees when drilling down: no personal data exists in the case table at all,
 # and content/respondent were masked at ingest.
+# Optional export columns whose absence must change what the bulletin says.
+OPTIONAL_SOURCES = {"urges": "催办次数", "recovered_loss": "挽回经济损失", "epidemic": "是否涉疫"}
+
 DRILL_COLUMNS = {
     "case_id": "登记编号",
     "kind": "类型",
@@ -54,6 +58,8 @@ class Report:
     deadlines: pd.DataFrame  # the month's cases × deadlines (rates, unconfirmed rules)
     overdue: pd.DataFrame  # what (五) reports: overdue at the cutoff, or done late within the month
     overdue_sentence: str
+    recorded_fields: tuple[str, ...] = ()  # canonical fields some export actually carried
+    is_sample: bool = False  # computed from the shipped synthetic sample
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -83,8 +89,13 @@ class Report:
         rule = self.branch.rate_rule
         s = self.summary
         return {
-            "overall": text.overall_sentence(s, self.branch),
-            "windows": "".join(text.window_sentences(s, rule)),
+            "overall": text.overall_sentence(
+                s,
+                self.branch,
+                urges_recorded="urges" in self.recorded_fields,
+                loss_recorded="recovered_loss" in self.recorded_fields,
+            ),
+            "windows": "".join(self.window_sentences()),
             "reports": text.reports_sentence(s, rule),
             "complaints": text.complaints_sentence(s, rule),
             "closed": text.closed_sentence(s),
@@ -94,9 +105,23 @@ class Report:
             "period": text.period(self.month, self.cutoff),
         }
 
+    def window_sentences(self) -> list[str]:
+        """Cumulative-window sentences, only for windows whose flag column the exports carry."""
+        rule = self.branch.rate_rule
+        kept = [w for w in self.branch.cumulative_windows if w.flag in self.recorded_fields]
+        flags = {w.key for w in kept}
+        summary = self.summary
+        windows = tuple(w for w in summary.windows if w.key in flags)
+        return text.window_sentences(replace(summary, windows=windows), rule)
+
     def introduction_html(self) -> str:
         intro = text.paragraphs_html(self.month_params.introduction, "intro")
-        return f'<h1 class="kw-title">工作动态解读</h1>\n{intro}'
+        banner = (
+            '<p class="kw-banner">【演示】本通报由 kwstats 自带的合成样例数据生成，数字仅供演示，不是真实办件数据。</p>'
+            if self.is_sample
+            else ""
+        )
+        return f'<h1 class="kw-title">工作动态解读</h1>\n{banner}{intro}'
 
     def analysis_html(self) -> str:
         """数据分析 (一)–(五)."""
@@ -107,7 +132,7 @@ class Report:
             "<h4>(一)总体情况</h4>",
             p([s["overall"]]),
             p(self.month_params.context),
-            p(text.window_sentences(self.summary, self.branch.rate_rule)),
+            p(self.window_sentences()),
             "<h4>（二）12315 举报情况分析</h4>",
             p([s["reports"]]),
             "<h4>（三）12315 投诉情况分析</h4>",
@@ -160,6 +185,9 @@ class Report:
             for f in self.ingest.files
         ]
         return pd.DataFrame(rows)
+
+    def consultation_note(self) -> str:
+        return f"本月咨询 {self.summary.consultations} 件，另行统计，不计入受理量。"
 
     def findings_frame(self) -> pd.DataFrame:
         return checks.findings_frame(self.findings)
@@ -341,7 +369,11 @@ def frame_html(frame: pd.DataFrame, max_rows: int = 200) -> str:
     if frame.columns[-3:].tolist() == ["内容（已脱敏）", "来源文件", "行号"]:
         classes.append("kw-drill")  # case rows: the content column wraps, the rest stays on one line
     shown = frame.head(max_rows).to_html(index=False, escape=True, na_rep="", classes=classes, border=0)
-    more = f'<p class="kw-more">共 {len(frame)} 行，仅显示前 {max_rows} 行。</p>' if len(frame) > max_rows else ""
+    more = (
+        f'<p class="kw-more">共 {len(frame)} 行，仅显示前 {max_rows} 行。</p>'
+        if len(frame) > max_rows
+        else ""
+    )
     return f'<div class="kw-scroll">{shown}</div>{more}'
 
 
@@ -387,6 +419,25 @@ def build_report(
     overdue = overdue_in_period(evaluation_all, start, cut)
     unconfirmed = evaluation[evaluation["status"] == "unconfirmed"]
     sentence = overdue_sentence(pd.concat([overdue, unconfirmed]), unit_order=branch.units)
+    judged = evaluation["status"].isin(["met", "late", "overdue", "pending"]).any()
+    if summary.accepted and not judged and overdue.empty and unconfirmed.empty:
+        sentence = f"本月 {summary.accepted} 件因导出缺少受理、联系、核查或办结时间，未能判断是否超期。"
+        warnings.append("导出缺少办理各环节的时间列，超期情况无法判断。")
+
+    # Say what the data cannot support instead of printing a confident zero.
+    missing = [label for fld, label in OPTIONAL_SOURCES.items() if fld not in recorded]
+    if missing:
+        warnings.append(f"导出中没有这些列：{'、'.join(missing)}；通报中相应的句子已改为说明未统计。")
+    if summary.accepted == 0:
+        warnings.append(f"{month} 没有任何投诉、举报案件：请确认导出文件是否包含本月。")
+    bad_rows = int((result.rejected["reason"] != "合计行").sum()) if len(result.rejected) else 0
+    if bad_rows:
+        warnings.append(
+            f"导入时剔除 {bad_rows} 行问题数据（文件、行号和原因见分析版“数据读入”或 kwstats check）。"
+        )
+    warnings.extend(getattr(result, "warnings", []))
+    data_dirs = [Path(p).resolve() for p in (data or [])]
+    is_sample = ingest is None and (not data_dirs or DEFAULT_SAMPLE_DIR.resolve() in data_dirs)
     for w in warnings:
         log.warning(w)
     return Report(
@@ -401,5 +452,7 @@ def build_report(
         deadlines=evaluation,
         overdue=overdue,
         overdue_sentence=sentence,
+        recorded_fields=tuple(recorded),
+        is_sample=is_sample,
         warnings=warnings,
     )

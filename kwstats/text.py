@@ -20,8 +20,11 @@ SOME_URGES = "当月市局催办 {urges} 次"
 
 OVERALL = (
     "{year} 年 {mon} 月份{branch}投诉、举报中心全口径接收咨询、投诉、举报、电话、来函来信等各类信息共 "
-    "{accepted} 件，12315 网络平台分流 {diverted} 件，共挽回经济损失 {loss} 万元人民币，{urge}。"
+    "{accepted} 件，12315 网络平台分流 {diverted} 件，{loss}，{urge}。"
 )
+LOSS = "共挽回经济损失 {loss} 万元人民币"
+NO_LOSS = "导出数据不含挽回经济损失，未统计"
+NO_URGES = "导出数据不含催办次数，未统计催办情况"
 WINDOW = (
     "关于 12315 平台受理{label}从 {start_y} 年 {start_m} 月 {start_d} 日起至 {end_y} 年 {end_m} 月 {end_d} 日，"
     "共受理 {count} 件，办结率 {rate}。"
@@ -44,16 +47,22 @@ def _threshold(value: float) -> str:
     return f"{value:g}"
 
 
-def overall_sentence(s: MonthSummary, branch: Branch) -> str:
+def overall_sentence(
+    s: MonthSummary, branch: Branch, *, urges_recorded: bool = True, loss_recorded: bool = True
+) -> str:
+    """(一) 总体情况's first sentence; clauses whose source column is missing say so instead."""
     year, mon = parse_month(s.month)
-    urge = ZERO_URGE if s.urges == 0 else SOME_URGES.format(urges=s.urges)
+    urge = SOME_URGES.format(urges=s.urges) if s.urges else ZERO_URGE
+    if not urges_recorded:
+        urge = NO_URGES
+    loss = LOSS.format(loss=f"{s.recovered_loss_wan:.2f}") if loss_recorded else NO_LOSS
     return OVERALL.format(
         year=year,
         mon=mon,
         branch=branch.name,
         accepted=s.accepted,
         diverted=s.diverted,
-        loss=f"{s.recovered_loss_wan:.2f}",
+        loss=loss,
         urge=urge,
     )
 

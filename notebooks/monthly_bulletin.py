@@ -59,6 +59,7 @@ for warning in report.warnings:
 display(HTML(heading("数据读入", 3)))
 display(HTML(frame_html(report.ingest_summary())))
 print(f"读入 {report.ingest.rows_read} 行 = 使用 {report.ingest.rows_used} 行 + 剔除 {report.ingest.rows_set_aside} 行")
+print(report.consultation_note())
 display(HTML(frame_html(report.ingest.rejected)))
 
 # %% tags=["analyst"]

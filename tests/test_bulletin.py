@@ -169,9 +169,11 @@ def test_failed_run_keeps_the_good_bulletin(tmp_path, built):
     good = tmp_path / "2022-01"
     good.mkdir()
     (good / "bulletin.html").write_text("good", encoding="utf-8")
+    corrupt = tmp_path / "坏导出.xlsx"
+    corrupt.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(NotebookExecutionError) as exc:
-        build_bulletin("2022-01", out_dir=tmp_path, cutoff="not-a-date")
-    assert "单元格" in str(exc.value)
+        build_bulletin("2022-01", data=[corrupt], out_dir=tmp_path)
+    assert "单元格" in str(exc.value) and "坏导出.xlsx" in str(exc.value)
     assert (good / "bulletin.html").read_text(encoding="utf-8") == "good"
     assert (tmp_path / "2022-01-failed.ipynb").exists()
 
@@ -207,3 +209,20 @@ def test_no_personal_data_in_any_output(built):
         assert not re.search(r"(?<![\d.])\d{6}(19|20)\d{2}[01]\d[0-3]\d{3}[\dXx](?!\d)", plain)
         for header in ("姓名", "来电号码", "联系电话", "身份证号", "地址"):
             assert f"<th>{header}</th>" not in plain
+
+
+def test_bad_cutoff_is_a_usage_error_before_any_run(tmp_path):
+    from kwstats.exceptions import ParamsError
+
+    with pytest.raises(ParamsError, match="截止时间"):
+        build_bulletin("2022-01", out_dir=tmp_path, cutoff="not-a-date")
+    assert not list(tmp_path.iterdir())
+
+
+def test_kept_notebook_points_at_its_own_folder(built):
+    import nbformat
+
+    nb = nbformat.read(built["执行后的 notebook"], as_version=4)
+    (injected,) = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert str(built["执行后的 notebook"].parent) in injected.source and "/." not in injected.source
+    assert oct(built["正式版"].parent.stat().st_mode & 0o777) != "0o700"

@@ -86,3 +86,18 @@ def test_ingest_findings_group_by_reason():
     findings = ingest_findings(rejected)
     assert [f.numbers["rows"] for f in findings] == [1, 2]
     assert "a.xlsx 第 5 行" in findings[1].message
+
+
+def test_date_only_closure_on_registration_day_is_not_before_it(branch):
+    cases = make_cases(
+        [
+            {
+                "case_id": "D1",
+                "kind": "投诉",
+                "unit": "站前所",
+                "registered_at": "2022-01-05 10:00",
+                "closed_at": "2022-01-05",
+            }
+        ]
+    )
+    assert [f.kind for f in reconcile(cases, branch, "2022-01", default_cutoff("2022-01"))] == []

@@ -54,3 +54,35 @@ def test_check_on_sample_reports_planted_rows_and_errata(capsys, sample_ingest):
 def test_table_markdown_ok(capsys):
     assert main(["table", "--month", "2022-01"]) == EXIT_OK
     assert "| * | 全局 | 702 |" in capsys.readouterr().out
+
+
+def test_cutoff_errors_are_usage_errors(capsys):
+    assert main(["table", "--month", "2022-01", "--cutoff", "foo"]) == EXIT_USAGE
+    assert "截止时间" in capsys.readouterr().err
+    assert main(["table", "--month", "2022-01", "--cutoff", "2022-01-31T23:59+08:00"]) == EXIT_OK
+
+
+def test_check_exit_code_tracks_data_problems_not_business_findings(tmp_path, capsys):
+    clean = tmp_path / "clean.csv"
+    clean.write_text(
+        "登记编号,业务类型,登记时间,承办单位,办结时间\n"
+        "C1,投诉,2022-01-05 09:00,站前所,2022-01-06 10:00\n"
+        "C2,投诉,2022-01-06 09:00,站前所,\n",
+        encoding="utf-8",
+    )
+    assert main(["check", str(clean), "--month", "2022-01"]) == EXIT_OK
+    assert "[threshold] 站前所" in capsys.readouterr().out  # reported, but not a data problem
+    bad = tmp_path / "bad.csv"
+    bad.write_text(clean.read_text(encoding="utf-8") + "C3,建议,2022-01-07 09:00,站前所,\n", encoding="utf-8")
+    assert main(["check", str(bad), "--month", "2022-01"]) == EXIT_DATA
+    assert "bad.csv 第 4 行" in capsys.readouterr().out
+
+
+def test_table_warns_about_rows_set_aside(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "登记编号,业务类型,登记时间,承办单位\nC1,投诉,2022-01-05,站前所\nC2,建议,2022-01-05,站前所\n",
+        encoding="utf-8",
+    )
+    assert main(["table", "--month", "2022-01", "--data", str(bad)]) == EXIT_OK
+    assert "剔除 1 行" in capsys.readouterr().err

@@ -46,7 +46,7 @@ def test_cohort_and_cutoff_edges(branch):
                 "closed_at": "2022-02-01 00:00:00",
             },
             # never closed: pending
-            {"kind": "举报", "unit": "站前所", "registered_at": "2022-01-31 23:00", "filed": True},
+            {"kind": "举报", "unit": "站前所", "registered_at": "2022-01-31 23:00", "verified_at": "2022-01-31 23:30", "filed": True},
             # consultation: counted apart
             {"kind": "咨询", "unit": "站前所", "registered_at": "2022-01-05", "closed_at": "2022-01-05"},
             # registered next month: not counted
@@ -222,3 +222,57 @@ def test_invariants(branch, rows):
     roster_sum = table.iloc[1:]["accepted"].sum()
     assert table.iloc[0]["accepted"] == roster_sum + sum(s.off_roster.values()) + s.unassigned
     assert s.pending == s.accepted - s.closed
+
+
+def test_filed_and_to_case_are_taken_as_of_the_cutoff(branch):
+    cases = make_cases(
+        [
+            # filed at a verification after the cutoff: not yet 立案 for January
+            {
+                "kind": "举报",
+                "unit": "站前所",
+                "registered_at": "2022-01-10",
+                "verified_at": "2022-02-20",
+                "filed": True,
+            },
+            # verified in January: counts
+            {
+                "kind": "举报",
+                "unit": "站前所",
+                "registered_at": "2022-01-10",
+                "verified_at": "2022-01-20",
+                "filed": True,
+            },
+            # 诉转案 known once closed: closed in March, so not in January
+            {
+                "kind": "投诉",
+                "unit": "站前所",
+                "registered_at": "2022-01-10",
+                "closed_at": "2022-03-01",
+                "complaint_to_case": True,
+            },
+        ]
+    )
+    january = _row(unit_table(cases, branch, "2022-01"), "站前所")
+    assert (january["reports_filed"], january["complaints_to_case"]) == (1, 0)
+    later = _row(unit_table(cases, branch, "2022-01", resolve_cutoff("2022-01", "2022-03-31")), "站前所")
+    assert (later["reports_filed"], later["complaints_to_case"]) == (2, 1)
+    # a later run of January with the default cutoff gives the same numbers again
+    assert unit_table(cases, branch, "2022-01").equals(unit_table(cases, branch, "2022-01"))
+
+
+def test_cutoff_parsing():
+    import datetime as dt
+
+    import pytest
+
+    from kwstats.exceptions import ParamsError
+
+    end_of_20th = pd.Timestamp("2022-01-20 23:59:59.999999999")
+    assert resolve_cutoff("2022-01", "2022-01-20") == end_of_20th
+    assert resolve_cutoff("2022-01", dt.date(2022, 1, 20)) == end_of_20th
+    assert resolve_cutoff("2022-01", "2022-01-20 18:00") == pd.Timestamp("2022-01-20 18:00")
+    assert resolve_cutoff("2022-01", "2022-01-20T18:00+00:00") == pd.Timestamp("2022-01-21 02:00")
+    for bad in ("foo", "2021-12-31"):
+        with pytest.raises(ParamsError, match="截止时间"):
+            resolve_cutoff("2022-01", bad)

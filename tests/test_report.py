@@ -45,7 +45,7 @@ def test_drill_down_is_masked_and_escaped(report):
     assert heading("<b>x</b>") == "<h3>&lt;b&gt;x&lt;/b&gt;</h3>"
     pending = report.pending_view()
     assert len(pending) == report.summary.pending
-    assert "姓名" not in drill_view(report.cases.head()).columns
+    assert list(drill_view(report.cases.head()).columns)[-3:] == ["内容（已脱敏）", "来源文件", "行号"]
 
 
 def test_missing_typical_case_is_a_warning_not_an_error(sample_ingest, tmp_path):
@@ -57,3 +57,30 @@ def test_missing_typical_case_is_a_warning_not_an_error(sample_ingest, tmp_path)
     rep = build_report("2022-01", params_dir=params, ingest=sample_ingest)
     assert rep.typical_case_html() == ""
     assert any("典型案例" in w for w in rep.warnings)
+
+
+def test_sample_is_marked_and_consultations_stated(report):
+    assert report.is_sample is False  # built from an ingest passed in: provenance unknown, no banner
+    sample_report = build_report("2022-01")
+    assert sample_report.is_sample and "【演示】" in sample_report.introduction_html()
+    assert (
+        report.consultation_note() == f"本月咨询 {report.summary.consultations} 件，另行统计，不计入受理量。"
+    )
+    assert report.summary.consultations > 0
+
+
+def test_sentences_say_what_the_export_lacks(tmp_path, branch):
+    export = tmp_path / "thin.csv"
+    export.write_text(
+        "登记编号,业务类型,登记时间,承办单位,办结时间\n"
+        "T1,投诉,2022-01-05 09:00,站前所,2022-01-06 10:00\n"
+        "T2,举报,2022-01-07 09:00,新发所,\n",
+        encoding="utf-8",
+    )
+    rep = build_report("2022-01", data=[export])
+    s = rep.sentences()
+    assert "导出数据不含催办次数，未统计催办情况" in s["overall"] and "零催办" not in s["overall"]
+    assert "导出数据不含挽回经济损失" in s["overall"]
+    assert s["windows"] == ""  # no 是否涉疫 column: no epidemic sentence rather than "0 件"
+    assert "未能判断是否超期" in s["overdue"] and "无初、核查及办结超期件" not in s["overdue"]
+    assert any("催办次数" in w and "是否涉疫" in w for w in rep.warnings)
