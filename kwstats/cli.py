@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kwstats",
         description="12315 投诉举报月度工作动态：从平台导出的案件明细计算统计表与通报。",
-        epilog="退出码：0 正常；1 数据有问题（有剔除行、核对不一致或执行失败）；2 用法或参数错误。",
+        epilog="退出码：0 正常；1 数据有问题（check 发现剔除行、不可能的数据或与公布表不一致，或 notebook 执行失败）；"
+        "2 用法或参数错误。",
     )
     parser.add_argument("--version", action="version", version=f"kwstats {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
