@@ -46,7 +46,13 @@ def test_cohort_and_cutoff_edges(branch):
                 "closed_at": "2022-02-01 00:00:00",
             },
             # never closed: pending
-            {"kind": "举报", "unit": "站前所", "registered_at": "2022-01-31 23:00", "verified_at": "2022-01-31 23:30", "filed": True},
+            {
+                "kind": "举报",
+                "unit": "站前所",
+                "registered_at": "2022-01-31 23:00",
+                "verified_at": "2022-01-31 23:30",
+                "filed": True,
+            },
             # consultation: counted apart
             {"kind": "咨询", "unit": "站前所", "registered_at": "2022-01-05", "closed_at": "2022-01-05"},
             # registered next month: not counted
