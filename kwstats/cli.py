@@ -152,7 +152,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     cases = result.cases
     print(f"读入 {result.rows_read} 行：使用 {result.rows_used} 行，剔除 {result.rows_set_aside} 行。")
     for f in result.files:
-        print(f"  {Path(f.path).name}：读入 {f.rows_read}，使用 {f.rows_used}，剔除 {f.rows_set_aside}")
+        print(f"  {f.source}：读入 {f.rows_read}，使用 {f.rows_used}，剔除 {f.rows_set_aside}")
     for warning in getattr(result, "warnings", []):
         print(f"  注意：{warning}")
     totals = result.rejected[result.rejected["reason"] == "合计行"]

@@ -4,13 +4,17 @@ Exports differ between platform versions and provinces: headers have several spe
 in params/branch.yaml), title and note rows sit above the header, total rows trail the data, dates
 come as text in several formats or as Excel serials, amounts carry 元 or thousands separators and
 flags are 是/否. :func:`read_exports` turns any mix of them into one canonical table
-(:func:`kwstats.schema.conform`).
+(:func:`kwstats.schema.conform`). Every worksheet of a workbook whose header is recognised is read,
+with one :class:`FileReport` each; rows then name their sheet: ``source_file`` is ``file.xlsx[sheet]``
+in a workbook of several sheets (just ``file.xlsx`` otherwise). :func:`decode_bytes` decodes a CSV
+(UTF-8, UTF-8 with BOM or GB18030) for other readers too.
 
 Nothing is lost silently: a file that cannot be read raises :class:`InputFileError` naming it, a
 missing required column raises :class:`MissingColumnError`, and every bad row is set aside in
 ``IngestResult.rejected`` with its file, line, column, raw value and a reason in Chinese, so that
 ``rows_read == rows_used + rows_set_aside``. Personal columns are dropped as soon as the header is
-known and free text is masked (:mod:`kwstats.masking`) before it leaves this module.
+known; free text, every text of the rows set aside and the warnings are masked
+(:mod:`kwstats.masking`) before they leave this module.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from kwstats.exceptions import InputFileError, MissingColumnError
-from kwstats.masking import mask_series
+from kwstats.masking import mask_series, mask_text
 from kwstats.params import Branch
 from kwstats.schema import (
     CASE_COLUMNS,
@@ -75,13 +79,14 @@ _EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # 1900 date system, Lotus leap-year b
 
 _DATE_RE = re.compile(
     r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:[\sT]*(?P<H>\d{1,2})\s*[:时]\s*(?P<M>\d{1,2})"
+    r"(?:[\sT]*(?P<ap>上午|下午)?\s*(?P<H>\d{1,2})\s*[:时]\s*(?P<M>\d{1,2})"
     r"(?:\s*[:分]\s*(?P<S>\d{1,2})(?:\.\d+)?)?\s*[分秒]?)?$"
 )
 _COMPACT_DATE_RE = re.compile(
     r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})?)?$"
 )
 _SERIAL_RE = re.compile(r"^\d{5}(?:\.\d+)?$")
+_GROUPED_NUMBER_RE = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?万?")  # well-formed thousands separators
 _TEXT_FIELDS = (
     "case_id",
     "unit",
@@ -113,12 +118,19 @@ class FileReport:
     columns: dict[str, str]  # field -> header found
     unmapped_headers: list[str] = field(default_factory=list)  # ignored columns (no alias matched)
     personal_headers: list[str] = field(default_factory=list)  # personal columns dropped unread
-    sheet: str | None = None  # Excel: the sheet read
+    sheet: str | None = None  # Excel: the worksheet read (one FileReport per worksheet read)
+    source: str = (
+        ""  # as in `source_file`: "file.xlsx", or "file.xlsx[sheet]" in a workbook of several sheets
+    )
+
+    def __post_init__(self) -> None:
+        if not self.source:
+            self.source = Path(self.path).name
 
 
 @dataclass
 class IngestResult:
-    """The canonical cases, the rows set aside, and a report per file."""
+    """The canonical cases, the rows set aside, and a report per file (per worksheet read for Excel)."""
 
     cases: pd.DataFrame
     rejected: pd.DataFrame
@@ -139,8 +151,10 @@ class IngestResult:
 
     def summary(self) -> str:
         """One Chinese sentence for clerks: files, rows read, used, set aside and why."""
+        n_files = len({f.path for f in self.files})
+        sheets = f"（{len(self.files)} 个工作表）" if len(self.files) > n_files else ""
         text = (
-            f"读取 {len(self.files)} 个文件共 {self.rows_read} 行：采用 {self.rows_used} 行，"
+            f"读取 {n_files} 个文件{sheets}共 {self.rows_read} 行：采用 {self.rows_used} 行，"
             f"搁置 {self.rows_set_aside} 行"
         )
         if self.rows_set_aside:
@@ -152,7 +166,7 @@ class IngestResult:
 
 @dataclass
 class _Raw:
-    """One file after header detection: the mapped columns as stripped text, one row per data row."""
+    """One file (or worksheet) after header detection: the mapped columns as text, one row per data row."""
 
     report: FileReport
     cells: dict[str, np.ndarray]  # field -> object array of text
@@ -179,7 +193,8 @@ def read_exports(
     """Read every export in `paths` (files, or folders of .xlsx/.xls/.csv) into one canonical table.
 
     Duplicates are detected across all files read together. `progress(done, total, file_name)` is
-    called after each file.
+    called after each file. A workbook's worksheets are all read when their header is recognised
+    (one :class:`FileReport` each); a worksheet without one (a 说明 sheet) is skipped with a warning.
     """
     files = expand_paths(paths)
     if not files:
@@ -189,16 +204,20 @@ def read_exports(
     raws: list[_Raw] = []
     warnings: list[str] = []
     for i, path in enumerate(files, start=1):
-        raw = _read_one(path, branch, aliases, personal, warnings)
-        raws.append(raw)
+        raws.extend(_read_file(path, branch, aliases, personal, warnings))
         if progress is not None:
             progress(i, len(files), path.name)
     cases, rejected = _parse_all(raws, branch)
+    warnings = [mask_text(w) for w in warnings]
     return IngestResult(cases=cases, rejected=rejected, files=[r.report for r in raws], warnings=warnings)
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files to read: given files as they are, folders expanded to their exports sorted by name."""
+    """Files to read: given files and folders' exports, each once, sorted by (name, full path).
+
+    The order is that of the file names whatever the order of the arguments, so "the first
+    occurrence in file-name order" (duplicates) never depends on how the files were given.
+    """
     out: list[Path] = []
     seen: set[Path] = set()
     if isinstance(paths, str | Path):
@@ -221,7 +240,7 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
             if key not in seen:
                 seen.add(key)
                 out.append(c)
-    return out
+    return sorted(out, key=lambda c: (c.name, str(c.resolve())))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,20 +274,24 @@ def _cell_str(x: Any) -> str:
 _to_text = np.frompyfunc(_cell_str, 1, 1)
 
 
-def _read_excel(path: Path, warnings: list[str]) -> tuple[list[list[Any]], list[int], str]:
-    """Rows of the first visible worksheet, with their 1-based Excel row numbers."""
+def _read_excel(path: Path) -> tuple[list[tuple[str, list[list[Any]]]], list[str]]:
+    """(name, rows) of each visible worksheet in workbook order, and the hidden worksheets left unread.
+
+    Rows come with empty leading rows kept, so that row i is Excel row i + 1. When no worksheet is
+    visible, all are read.
+    """
     from python_calamine import PasswordError, SheetTypeEnum, SheetVisibleEnum, load_workbook
 
     try:
         with load_workbook(str(path)) as book:  # closed at once: Windows locks open files
-            sheets = [
-                m
-                for m in book.sheets_metadata
-                if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible
-            ] or [m for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
-            if not sheets:
+            worksheets = [m for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+            if not worksheets:
                 raise InputFileError(f"{path}：文件中没有工作表。请确认导出是否完整。")
-            rows = book.get_sheet_by_name(sheets[0].name).to_python(skip_empty_area=False)
+            visible = [m for m in worksheets if m.visible == SheetVisibleEnum.Visible] or worksheets
+            hidden = [m.name for m in worksheets if m not in visible]
+            sheets = [
+                (m.name, book.get_sheet_by_name(m.name).to_python(skip_empty_area=False)) for m in visible
+            ]
     except InputFileError:
         raise
     except PasswordError:
@@ -278,30 +301,54 @@ def _read_excel(path: Path, warnings: list[str]) -> tuple[list[list[Any]], list[
             f"{path}：不是可读取的 Excel 文件（{type(exc).__name__}: {exc}）。"
             f"请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
         ) from None
-    if len(sheets) > 1:
-        warnings.append(f"{path.name}：有 {len(sheets)} 个工作表，只读取了第一个“{sheets[0].name}”。")
-    return rows, list(range(1, len(rows) + 1)), sheets[0].name
+    return sheets, hidden
 
 
-def _decode(path: Path, data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes as UTF-8 (with or without BOM), else GB18030; return (text, encoding)."""
+@dataclass
+class _Decoded:
+    text: str
+    encoding: str  # "utf-8", "utf-8-sig" or "gb18030"
+    utf8_error: str | None = None  # where UTF-8 failed, when the text was read as GB18030
+
+
+def _utf8_error_at(data: bytes, exc: UnicodeDecodeError, bom: int) -> str:
+    """'第 L 行第 N 字节' of a UTF-8 decoding error (1-based, BOM included in the byte count)."""
+    pos = exc.start + bom
+    line = data[:pos].count(b"\n") + 1
+    return f"第 {line} 行（第 {pos + 1} 字节）"
+
+
+def _decode_detail(path: Path, data: bytes) -> _Decoded:
     if b"\x00" in data[:4096]:
         raise InputFileError(
             f"{path}：不是文本 CSV 文件（可能是 UTF-16 编码或二进制文件）。"
             f"请用 Excel 打开后另存为“CSV UTF-8（逗号分隔）”或 .xlsx 再导入。"
         )
-    for enc in CSV_ENCODINGS:
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        if enc == "utf-8-sig":
-            return text, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
-        return text, enc
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return _Decoded(data[bom:].decode("utf-8"), "utf-8-sig" if bom else "utf-8")
+    except UnicodeDecodeError as exc:
+        where = _utf8_error_at(data, exc, bom)
+    try:
+        return _Decoded(data.decode("gb18030"), "gb18030", where)
+    except UnicodeDecodeError as exc:
+        gb_where = f"第 {exc.start + 1} 字节"
     raise InputFileError(
-        f"{path}：无法识别文件编码（试过 UTF-8、UTF-8 BOM、GB18030）。"
+        f"{path}：无法识别文件编码（试过 UTF-8、UTF-8 BOM、GB18030）：{where}处无法按 UTF-8 解码，"
+        f"{gb_where}处也无法按 GB18030 解码。"
         f"请用 Excel 打开后另存为“CSV UTF-8（逗号分隔）”或 .xlsx 再导入。"
     )
+
+
+def decode_bytes(path: str | Path, data: bytes) -> tuple[str, str]:
+    """Decode a CSV file's bytes as UTF-8 (with or without BOM), else GB18030.
+
+    Returns (text, encoding) with encoding "utf-8", "utf-8-sig" (BOM, removed from the text) or
+    "gb18030". Raises :class:`InputFileError` naming `path` when the bytes are neither (or look like
+    UTF-16 or a binary file).
+    """
+    decoded = _decode_detail(Path(path), data)
+    return decoded.text, decoded.encoding
 
 
 def _parse_csv(path: Path, text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
@@ -399,14 +446,17 @@ def _map_columns(
     return columns, unmapped, dropped
 
 
-def _read_one(
+def _read_file(
     path: Path,
     branch: Branch,
     aliases: dict[str, tuple[str, int]],
     personal: set[str],
     warnings: list[str],
-) -> _Raw:
-    """Read one file, find its header, keep only the mapped columns (personal data dropped here)."""
+) -> list[_Raw]:
+    """Read one file (every worksheet of a workbook), find the header, keep only the mapped columns.
+
+    Personal columns are dropped here.
+    """
     if not path.exists():
         raise InputFileError(f"找不到文件：{path}。请检查路径和文件名。")
     if not path.is_file():
@@ -416,35 +466,125 @@ def _read_one(
         raise InputFileError(
             f"{path}：不是支持的导出格式（只支持 .xlsx、.xls、.csv）。请从 12315 平台重新导出。"
         )
-    encoding: str | None = None
-    sheet: str | None = None
     if fmt == "csv":
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputFileError(f"{path}：无法读取（{exc}）。") from None
-        text, encoding = _decode(path, data)
-        rows, lines = _parse_csv(path, text, ",")
+        return [_read_csv(path, branch, aliases, personal, warnings)]
+
+    sheets, hidden = _read_excel(path)
+    several = len(sheets) + len(hidden) > 1
+    raws: list[_Raw] = []
+    skipped: list[str] = []
+    candidates: list[tuple[int, str, np.ndarray, int]] = []  # (aliases matched, sheet, grid, best row)
+    for name, rows in sheets:
         grid = _grid(rows)
+        if grid.size == 0 or not (grid != "").any():
+            continue  # an empty worksheet holds nothing to lose
         header_idx, best = _find_header(grid, aliases)
-        if header_idx is None and "\t" in text:
-            tab_rows, tab_lines = _parse_csv(path, text, "\t")
-            tab_grid = _grid(tab_rows)
-            tab_idx, _ = _find_header(tab_grid, aliases)
-            if tab_idx is not None:
-                rows, lines, grid, header_idx = tab_rows, tab_lines, tab_grid, tab_idx
-    else:
-        rows, lines, sheet = _read_excel(path, warnings)
-        grid = _grid(rows)
-        header_idx, best = _find_header(grid, aliases)
+        source = f"{path.name}[{name}]" if several else path.name
+        if header_idx is not None:
+            lines = list(range(1, grid.shape[0] + 1))
+            raws.append(
+                _build_raw(
+                    path, source, fmt, None, name, grid, lines, header_idx, aliases, personal, warnings
+                )
+            )
+            continue
+        matched = _matched_fields(grid[best], aliases)
+        candidates.append((len(matched), name, grid, best))
+        why = (
+            f"缺少必需列“{next(f for f in REQUIRED_FIELDS if f not in matched)}”"
+            if matched
+            else f"前 {HEADER_SCAN_ROWS} 行中没有可识别的表头"
+        )
+        skipped.append(f"{path.name}：工作表“{name}”没有找到案件表头（{why}），未读取。")
+    if not raws and not candidates:
+        raise InputFileError(f"{path}：文件是空的，没有任何内容。请确认导出是否成功。")
+    if not raws:
+        _, name, grid, best = max(candidates, key=lambda c: c[0])  # first of the best on ties
+        where = f"{path}[{name}]" if several else str(path)
+        err = _missing_column(where, grid[best], aliases, branch)
+        if len(candidates) > 1:
+            err.args = (f"{err}（其余 {len(candidates) - 1} 个工作表也没有找到表头。）",)
+        raise err
+    warnings.extend(skipped)
+    if hidden:
+        names = "、".join(f"“{h}”" for h in hidden)
+        warnings.append(f"{path.name}：隐藏的工作表 {names} 未读取；如其中有案件，请取消隐藏后再导入。")
+    return raws
+
+
+def _matched_fields(header: np.ndarray, aliases: dict[str, tuple[str, int]]) -> set[str]:
+    keys = (_norm_header(h) for h in header if h)
+    return {aliases[k][0] for k in keys if k in aliases}
+
+
+def _missing_column(
+    where: str, header: np.ndarray, aliases: dict[str, tuple[str, int]], branch: Branch
+) -> MissingColumnError:
+    """The error for a header row (the best candidate) that lacks a required column."""
+    found = [str(h) for h in header if h]
+    matched = _matched_fields(header, aliases)
+    missing = next(f for f in REQUIRED_FIELDS if f not in matched)
+    return MissingColumnError(where, missing, list(branch.headers[missing]), found)
+
+
+def _read_csv(
+    path: Path,
+    branch: Branch,
+    aliases: dict[str, tuple[str, int]],
+    personal: set[str],
+    warnings: list[str],
+) -> _Raw:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputFileError(f"{path}：无法读取（{exc}）。") from None
+    decoded = _decode_detail(path, data)
+    text = decoded.text
+    rows, lines = _parse_csv(path, text, ",")
+    grid = _grid(rows)
+    header_idx, best = _find_header(grid, aliases)
+    if header_idx is None and "\t" in text:
+        tab_rows, tab_lines = _parse_csv(path, text, "\t")
+        tab_grid = _grid(tab_rows)
+        tab_idx, _ = _find_header(tab_grid, aliases)
+        if tab_idx is not None:
+            rows, lines, grid, header_idx = tab_rows, tab_lines, tab_grid, tab_idx
     if grid.size == 0 or not (grid != "").any():
         raise InputFileError(f"{path}：文件是空的，没有任何内容。请确认导出是否成功。")
     if header_idx is None:
-        found = [str(h) for h in grid[best] if h]
-        matched = {aliases[_norm_header(h)][0] for h in found if _norm_header(h) in aliases}
-        missing = next(f for f in REQUIRED_FIELDS if f not in matched)
-        raise MissingColumnError(str(path), missing, list(branch.headers[missing]), found)
+        err = _missing_column(str(path), grid[best], aliases, branch)
+        if decoded.utf8_error is not None:
+            if _matched_fields(grid[best], aliases):  # a real GB18030 export lacking a column
+                err.args = (f"{err}（文件按 GB18030 编码读取。）",)
+            else:
+                shown = "、".join(h[:20] for h in err.headers[:8]) or "（空）"
+                err.args = (
+                    f"{path}：文件不是有效的 UTF-8（{decoded.utf8_error}处无法按 UTF-8 解码），"
+                    f"按 GB18030 读出的表头像乱码：{shown}。"
+                    f"请用 Excel 或记事本打开后另存为 UTF-8 或 GB18030（ANSI）编码的 CSV 再导入。"
+                    f"（{err}）",
+                )
+        raise err
+    return _build_raw(
+        path, path.name, "csv", decoded.encoding, None, grid, lines, header_idx, aliases, personal, warnings
+    )
 
+
+def _build_raw(
+    path: Path,
+    source: str,
+    fmt: str,
+    encoding: str | None,
+    sheet: str | None,
+    grid: np.ndarray,
+    lines: list[int],
+    header_idx: int,
+    aliases: dict[str, tuple[str, int]],
+    personal: set[str],
+    warnings: list[str],
+) -> _Raw:
+    """The mapped columns of the rows below the header (personal columns dropped unread)."""
+    source = mask_text(source)
     header = grid[header_idx]
     columns, unmapped, dropped = _map_columns(header, aliases, personal)
     body = grid[header_idx + 1 :]
@@ -471,14 +611,14 @@ def _read_one(
     ids = pd.Series(cells.get("case_id", np.empty(0, dtype=object)), dtype="str")
     if ids.str.fullmatch(r"\d(?:\.\d+)?[eE]\+\d+").any():
         warnings.append(
-            f"{path.name}：有编号显示为科学计数法（如 1.22E+21），可能被 Excel 打开另存时改坏，"
+            f"{source}：有编号显示为科学计数法（如 1.22E+21），可能被 Excel 打开另存时改坏，"
             f"不同的件会被当成重复。请直接使用平台导出的原文件。"
         )
     noted = [h for h in unmapped if _norm_header(h) not in _QUIET_HEADERS]
     if noted:
-        warnings.append(f"{path.name}：以下列未识别，已忽略：{'、'.join(noted)}。")
+        warnings.append(f"{source}：以下列未识别，已忽略：{'、'.join(noted)}。")
     if not len(body):
-        warnings.append(f"{path.name}：表头下没有数据行。")
+        warnings.append(f"{source}：表头下没有数据行。")
     report = FileReport(
         path=str(path),
         format=fmt,
@@ -493,6 +633,7 @@ def _read_one(
         unmapped_headers=unmapped,
         personal_headers=dropped,
         sheet=sheet,
+        source=source,
     )
     return _Raw(report, cells, body_lines, first, first_header, headers)
 
@@ -510,7 +651,8 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Stripped text -> datetime64[ns]; returns (values, unparseable mask, out-of-range mask).
 
     Accepts ``2022-01-05 09:31[:00]``, ``2022/1/5 9:31``, ``2022.01.05``, ``2022年1月5日 09:31``,
-    ``20220105`` and Excel serials (20000-80000, 1900 date system) as numbers or text.
+    ``2022/1/5 下午3:31`` (上午/下午: 12-hour clock), ``20220105`` and Excel serials (20000-80000,
+    1900 date system) as numbers or text.
     """
     s = s.astype("str")
     empty = _blank_typed(s)
@@ -547,12 +689,18 @@ def _parse_dates_slow(s: pd.Series) -> pd.Series:
     parts = norm.str.extract(_DATE_RE)
     compact = norm.str.extract(_COMPACT_DATE_RE)
     parts = parts.where(parts["y"].notna(), compact)
+    hour = pd.to_numeric(parts["H"])
+    if "ap" in parts:  # 下午 3 -> 15 (下午 12 stays 12), 上午 12 -> 0; 上午 13 is no time
+        pm, am = parts["ap"] == "下午", parts["ap"] == "上午"
+        hour = hour.where(~(pm & (hour < 12)), hour + 12)
+        hour = hour.where(~(am & (hour == 12)), 0)
+        hour = hour.where(~(am & (hour > 12)), 99)
     comp = pd.DataFrame(
         {
             "year": pd.to_numeric(parts["y"]),
             "month": pd.to_numeric(parts["m"]),
             "day": pd.to_numeric(parts["d"]),
-            "hour": pd.to_numeric(parts["H"]).fillna(0),
+            "hour": hour.fillna(0),
             "minute": pd.to_numeric(parts["M"]).fillna(0),
             "second": pd.to_numeric(parts["S"]).fillna(0),
         },
@@ -573,10 +721,16 @@ def _parse_dates_slow(s: pd.Series) -> pd.Series:
 
 
 def parse_amounts(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """'1,200.00' / '300元' / '￥300' / '1.2万' -> float 元; returns (values, unparseable, negative)."""
+    """'1,200.00' / '300元' / '￥300' / '1.2万' -> float 元; returns (values, unparseable, negative).
+
+    Thousands separators must sit every three digits ('12,345', '1,200.00'); '3,00' or '1,2,3' is
+    unparseable, not 300 or 123.
+    """
     s = s.astype("str")
     empty = _blank_typed(s)
-    t = s.str.normalize("NFKC").str.replace(r"[,，\s¥￥]|人民币|RMB|元$", "", regex=True)
+    t = s.str.normalize("NFKC").str.replace(r"[\s¥￥]|人民币|RMB|元$", "", regex=True)
+    grouped = t.str.contains(",", regex=False)
+    t = t.where(~grouped | t.str.fullmatch(_GROUPED_NUMBER_RE), "?").str.replace(",", "", regex=False)
     wan = t.str.endswith("万")
     t = t.str.removesuffix("万")
     num = pd.to_numeric(
@@ -654,7 +808,7 @@ def _parse_all(raws: list[_Raw], branch: Branch) -> tuple[pd.DataFrame, pd.DataF
     lines = np.concatenate([r.lines for r in raws]).astype(np.int64)
     first = pd.Series(np.concatenate([r.first for r in raws]), dtype="str")
     first_header = np.concatenate([r.first_header for r in raws])
-    names = np.array([Path(r.report.path).name for r in raws], dtype=object)
+    names = np.array([r.report.source for r in raws], dtype=object)
     rej = _Rejections(len(raw), file_idx, [r.headers for r in raws])
 
     case_id = raw["case_id"]
@@ -761,7 +915,11 @@ def _reject_duplicates(cases: pd.DataFrame, rej: _Rejections) -> None:
 
 
 def _rejected_frame(rej: _Rejections, cases: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
-    """The set-aside rows in REJECT_COLUMNS, in file and line order."""
+    """The set-aside rows in REJECT_COLUMNS, in file and line order; every text masked.
+
+    Rows set aside can hold anything (a trailing note such as 制表人：张三 联系电话：… lands in the
+    编号 column), so each text column goes through :func:`kwstats.masking.mask_series`.
+    """
     bad = ~rej.open
     case_id = raw["case_id"][bad]
     reasons = pd.Series(rej.reason[bad], index=case_id.index, dtype="string")
@@ -771,9 +929,11 @@ def _rejected_frame(rej: _Rejections, cases: pd.DataFrame, raw: pd.DataFrame) ->
             "source_file": cases["source_file"][bad].astype("string"),
             "source_line": cases["source_line"][bad].astype("int64"),
             "column": pd.Series(rej.column[bad], index=case_id.index, dtype="string"),
-            "value": mask_series(pd.Series(rej.value[bad], index=case_id.index, dtype="string")),
+            "value": pd.Series(rej.value[bad], index=case_id.index, dtype="string"),
             "reason": reasons,
             "case_id": case_id.astype("string").mask(no_id, pd.NA),
         }
     )
+    for col in ("source_file", "column", "value", "reason", "case_id"):
+        frame[col] = mask_series(frame[col])
     return frame[list(REJECT_COLUMNS)].reset_index(drop=True)

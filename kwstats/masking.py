@@ -65,7 +65,7 @@ _LANDLINE = (
     r"(?P<l_hidden>\d{3,4})(?P<l_tail>\d{4})"
     r"(?!\d)"
 )
-_PERSONAL_RE = re.compile(f"{_ID}|{_ID15}|{_MOBILE}|{_LANDLINE}")
+_PERSONAL_RE = re.compile(f"{_ID}|{_ID15}|{_MOBILE}|{_LANDLINE}", re.ASCII)
 _MAX_PASSES = 8  # masking stops at a fixpoint long before this
 
 

@@ -121,7 +121,7 @@ class Report:
             if self.is_sample
             else ""
         )
-        return f'<h1 class="kw-title">工作动态解读</h1>\n{banner}{intro}'
+        return f'{banner}<h1 class="kw-title">工作动态解读</h1>\n{intro}'
 
     def analysis_html(self) -> str:
         """数据分析 (一)–(五)."""
@@ -174,7 +174,7 @@ class Report:
     def ingest_summary(self) -> pd.DataFrame:
         rows = [
             {
-                "文件": Path(f.path).name,
+                "文件": f.source,
                 "格式": f.format,
                 "编码": f.encoding or "",
                 "读入行": f.rows_read,

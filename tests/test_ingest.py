@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from kwstats import ingest
 from kwstats.exceptions import InputFileError, MissingColumnError
-from kwstats.ingest import read_export, read_exports
+from kwstats.ingest import decode_bytes, expand_paths, read_export, read_exports
 from kwstats.params import load_branch
 from kwstats.schema import CASE_COLUMNS, REJECT_COLUMNS
 
@@ -127,6 +127,21 @@ def write_xlsx(
             else:
                 sheet.write(r, j, v)
         r += 1
+    book.close()
+    return path
+
+
+def write_book(path: Path, sheets: dict[str, list[list[object]]], hidden: Sequence[str] = ()) -> Path:
+    """A workbook with one worksheet per item, each given as its rows (header included)."""
+    book = xlsxwriter.Workbook(str(path))
+    for name, rows in sheets.items():
+        sheet = book.add_worksheet(name)
+        for r, values in enumerate(rows):
+            for j, v in enumerate(values):
+                if v is not None and v != "":
+                    sheet.write(r, j, v)
+        if name in hidden:
+            sheet.hide()
     book.close()
     return path
 
@@ -398,6 +413,50 @@ def test_unknown_encoding(tmp_path: Path, branch) -> None:
     with pytest.raises(InputFileError, match="weird.csv") as info:
         read_export(path, branch)
     assert "编码" in str(info.value)
+    assert "第 1 行（第 1 字节）处无法按 UTF-8 解码" in str(info.value)
+
+
+def test_gb18030_fallback_with_garbled_header_says_so(tmp_path: Path, branch) -> None:
+    # a Big5 file: not UTF-8, readable as GB18030, but the header comes out as mojibake
+    path = tmp_path / "big5.csv"
+    text = "登記編號,業務類型,登記時間,承辦單位\r\nK1,投訴,2022-01-05,站前所\r\n"
+    path.write_bytes(text.encode("big5"))
+    with pytest.raises(MissingColumnError) as info:
+        read_export(path, branch)
+    msg = str(info.value)
+    assert "big5.csv" in msg
+    assert "文件不是有效的 UTF-8（第 1 行（第 1 字节）处无法按 UTF-8 解码）" in msg
+    assert "按 GB18030 读出的表头像乱码：祅癘絪腹" in msg
+    assert "另存为 UTF-8 或 GB18030" in msg
+    assert info.value.field == "case_id"  # the usual details are kept
+
+
+def test_gb18030_file_missing_a_column_is_not_called_garbled(tmp_path: Path, branch) -> None:
+    header = [h for h in HEADER if h != "登记时间"]
+    path = write_csv(tmp_path / "gbk.csv", [row(1)], header=header, encoding="gb18030")
+    with pytest.raises(MissingColumnError) as info:
+        read_export(path, branch)
+    assert info.value.field == "registered_at"
+    assert "乱码" not in str(info.value) and "按 GB18030 编码读取" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "text", "encoding"),
+    [
+        ("登记编号\n".encode(), "登记编号\n", "utf-8"),
+        (b"\xef\xbb\xbf" + "登记编号\n".encode(), "登记编号\n", "utf-8-sig"),
+        ("登记编号\n".encode("gb18030"), "登记编号\n", "gb18030"),
+    ],
+)
+def test_decode_bytes(data: bytes, text: str, encoding: str) -> None:
+    assert decode_bytes(Path("公布表.csv"), data) == (text, encoding)
+
+
+def test_decode_bytes_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match="公布表.csv"):
+        decode_bytes("公布表.csv", b"\xff\xfe\xfd\xfc")
+    with pytest.raises(InputFileError, match="公布表.csv"):
+        decode_bytes("公布表.csv", "登记编号".encode("utf-16"))
 
 
 def test_utf16_csv(tmp_path: Path, branch) -> None:
@@ -494,6 +553,33 @@ def test_total_rows_counted_and_set_aside(tmp_path: Path, branch) -> None:
     assert result.rejected["source_line"].tolist() == [4, 5]
 
 
+def test_note_row_with_phone_is_masked_in_rejected(tmp_path: Path, branch) -> None:
+    note = f"制表人：张三 联系电话：{PHONE}"
+    path = write_csv(tmp_path / "t.csv", [row(1)], tail=[["", note], ["", "", "", f"审核 {ID_NUMBER}"]])
+    result = read_export(path, branch)
+    check_accounting(result)
+    assert result.rejected["case_id"].tolist()[0] == "制表人：张三 联系电话：139****5678"
+    assert result.rejected["reason"].tolist() == ["业务类型为空", "编号为空"]
+    assert result.rejected["value"].tolist()[1] == ""
+    text = all_text(result)
+    assert PHONE not in text and ID_NUMBER not in text
+
+
+def test_every_text_of_rejected_is_masked(tmp_path: Path, branch) -> None:
+    header = ["登记编号", "业务类型", "登记时间", "承办单位", "回访13612345678"]
+    path = write_csv(
+        tmp_path / "客户13812345678.csv",
+        [{"登记编号": "13912345678", "业务类型": "投诉 13712345678", "登记时间": "2022-01-05"}],
+        header=header,
+    )
+    result = read_export(path, branch)
+    (rej,) = result.rejected.to_dict("records")
+    assert rej["source_file"] == "客户138****5678.csv"
+    assert rej["value"] == "投诉 137****5678"
+    assert rej["case_id"] == "139****5678"
+    assert result.warnings == ["客户138****5678.csv：以下列未识别，已忽略：回访136****5678。"]
+
+
 def test_note_row_below_data_is_set_aside_not_lost(tmp_path: Path, branch) -> None:
     path = write_csv(tmp_path / "t.csv", [row(1)], tail=[["备注：数据来源 12315 平台"]])
     result = read_export(path, branch)
@@ -539,6 +625,85 @@ def test_folder_expansion_progress_and_same_file_once(tmp_path: Path, branch) ->
     assert result.cases["case_id"].tolist() == ["K00001", "K00002"]
 
 
+def test_argument_order_does_not_change_which_duplicate_is_kept(tmp_path: Path, branch) -> None:
+    a = write_csv(tmp_path / "a.csv", [row(1, 当前环节="办结")])
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    b = write_csv(sub / "b.csv", [row(1, 当前环节="办理中"), row(2)])
+    results = [read_exports(order, branch) for order in ([a, b], [b, a], [sub, a], [a, tmp_path / "sub"])]
+    for result in results:
+        check_accounting(result)
+        assert [f.source for f in result.files] == ["a.csv", "b.csv"]
+        assert result.cases["case_id"].tolist() == ["K00001", "K00002"]
+        assert result.cases["stage"].tolist() == ["办结", "办结"]
+        assert result.rejected["reason"].tolist() == [
+            "编号重复但内容不同（不同的列：当前环节），已保留 a.csv 第 2 行"
+        ]
+    assert expand_paths([b, a]) == expand_paths([a, b]) == [a, b]
+    # same name in two folders: the full path decides
+    c = write_csv(sub / "a.csv", [row(3)])
+    assert expand_paths([c, b, a]) == [a, c, b]
+
+
+def test_workbook_reads_every_sheet_with_a_header(tmp_path: Path, branch) -> None:
+    rows1 = [as_list(row(1)), as_list(row(2))]
+    rows2 = [as_list(row(3, 登记时间="2022-02-03 08:00", 办结时间="")), as_list(row(2, 当前环节="办理中"))]
+    path = write_book(
+        tmp_path / "w.xlsx",
+        {
+            "说明": [["本表由 12315 平台导出"], ["联系人：李四"]],
+            "1月": [["宽城分局登记表"], HEADER, *rows1, ["合计", "", "", "", "", "", "", "", "", 200]],
+            "Sheet3": [],
+            "2月": [HEADER, *rows2],
+            "统计": [["业务类型", "件数"], ["投诉", 3]],
+            "旧表": [HEADER, as_list(row(9))],
+        },
+        hidden=["旧表"],
+    )
+    result = read_export(path, branch)
+    check_accounting(result)
+    assert [(f.sheet, f.source, f.header_line, f.rows_read) for f in result.files] == [
+        ("1月", "w.xlsx[1月]", 2, 3),
+        ("2月", "w.xlsx[2月]", 1, 2),
+    ]
+    assert {f.path for f in result.files} == {str(path)}
+    assert result.cases["case_id"].tolist() == ["K00001", "K00002", "K00003"]
+    assert result.cases["source_file"].tolist() == ["w.xlsx[1月]", "w.xlsx[1月]", "w.xlsx[2月]"]
+    assert result.cases["source_line"].tolist() == [3, 4, 2]
+    assert result.rejected[["source_file", "source_line"]].values.tolist() == [
+        ["w.xlsx[1月]", 5],
+        ["w.xlsx[2月]", 3],
+    ]
+    assert result.rejected["reason"].tolist()[1] == (
+        "编号重复但内容不同（不同的列：当前环节），已保留 w.xlsx[1月] 第 4 行"
+    )
+    skipped = [w for w in result.warnings if "没有找到案件表头" in w]
+    assert len(skipped) == 2
+    assert "“说明”" in skipped[0] and "“统计”" in skipped[1]
+    assert "缺少必需列“case_id”" in skipped[1]
+    assert not any("Sheet3" in w for w in result.warnings)  # empty: nothing to lose
+    assert any("隐藏的工作表 “旧表” 未读取" in w for w in result.warnings)
+    assert result.summary().startswith("读取 1 个文件（2 个工作表）共 5 行：采用 3 行，搁置 2 行")
+
+
+def test_workbook_without_any_header_raises(tmp_path: Path, branch) -> None:
+    path = write_book(
+        tmp_path / "w.xlsx",
+        {"说明": [["本表由 12315 平台导出"]], "统计": [["登记编号", "业务类型", "件数"], ["K1", "投诉", 3]]},
+    )
+    with pytest.raises(MissingColumnError) as info:
+        read_export(path, branch)
+    assert info.value.field == "registered_at"
+    assert info.value.headers == ["登记编号", "业务类型", "件数"]
+    assert "w.xlsx[统计]" in str(info.value) and "其余 1 个工作表也没有找到表头" in str(info.value)
+
+
+def test_workbook_of_empty_sheets_is_empty(tmp_path: Path, branch) -> None:
+    path = write_book(tmp_path / "e.xlsx", {"Sheet1": [], "Sheet2": []})
+    with pytest.raises(InputFileError, match="文件是空的"):
+        read_export(path, branch)
+
+
 def test_files_with_different_headers_combine(tmp_path: Path, branch) -> None:
     write_csv(tmp_path / "a.csv", [row(1)])
     header = ["工单号", "诉求类型", "交办时间", "处理部门"]
@@ -568,6 +733,12 @@ def test_files_with_different_headers_combine(tmp_path: Path, branch) -> None:
         ("44566", "2022-01-05"),
         ("44566.5", "2022-01-05 12:00:00"),
         ("2022-01-05 09:31:00.250000", "2022-01-05 09:31:00"),
+        ("2022/1/5 下午3:31", "2022-01-05 15:31:00"),
+        ("2022/1/5 上午 9:05", "2022-01-05 09:05:00"),
+        ("2022-01-05 下午 03:31:00", "2022-01-05 15:31:00"),
+        ("2022/1/5 下午12:10", "2022-01-05 12:10:00"),
+        ("2022/1/5 上午12:10", "2022-01-05 00:10:00"),
+        ("2022年1月5日 下午3时31分", "2022-01-05 15:31:00"),
     ],
 )
 def test_parse_dates(text: str, expected: str) -> None:
@@ -576,7 +747,20 @@ def test_parse_dates(text: str, expected: str) -> None:
     assert not bad[0] and not out_of_range[0]
 
 
-@pytest.mark.parametrize("text", ["2022-02-30", "2022-01-05 25:00", "12345", "1.5", "2022", "abc", "09:31"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2022-02-30",
+        "2022-01-05 25:00",
+        "12345",
+        "1.5",
+        "2022",
+        "abc",
+        "09:31",
+        "2022/1/5 上午13:00",
+        "2022/1/5 下午",
+    ],
+)
 def test_parse_dates_bad(text: str) -> None:
     values, bad, _ = ingest.parse_dates(pd.Series([text]))
     assert pd.isna(values[0]) and bad[0]
@@ -591,11 +775,32 @@ def test_parse_dates_bad(text: str) -> None:
         ("￥300", 300.0),
         ("", 0.0),
         ("0.5万", 5000.0),
+        ("12,345", 12345.0),
+        ("1,234,567.5元", 1234567.5),
+        ("1，200", 1200.0),
+        ("￥1,200", 1200.0),
+        ("1,200.", 1200.0),
     ],
 )
 def test_parse_amounts(text: str, expected: float) -> None:
     values, bad, negative = ingest.parse_amounts(pd.Series([text]))
     assert values[0] == expected and not bad[0] and not negative[0]
+
+
+@pytest.mark.parametrize("text", ["3,00", "1,2,3", "1234,567", ",500", "1,200,", "12,34.5", "1,,200"])
+def test_parse_amounts_malformed_thousands_separators(text: str) -> None:
+    values, bad, _ = ingest.parse_amounts(pd.Series([text, "1,200"]))
+    assert bad.tolist() == [True, False]
+    assert values.tolist() == [0.0, 1200.0]
+
+
+def test_malformed_amount_set_aside(tmp_path: Path, branch) -> None:
+    path = write_csv(tmp_path / "m.csv", [row(1, **{"挽回经济损失（元）": "3,00"})])
+    result = read_export(path, branch)
+    check_accounting(result)
+    assert result.rejected[["column", "value", "reason"]].values.tolist() == [
+        ["挽回经济损失（元）", "3,00", "金额无法识别"]
+    ]
 
 
 @pytest.mark.parametrize(
