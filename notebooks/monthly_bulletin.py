@@ -111,6 +111,8 @@ display(HTML(frame_html(report.top_view("channel"))))
 
 # %% tags=["analyst"]
 # 下钻：表中任一格背后的案件。例：全局“办理中”的案件（受理而未办结）。
+# 其他格：report.behind("站前所", "reports_closed")（列名见统计表 CSV 表头）；
+# 任一发现：report.cases_of(finding)；按分类：kwstats.investigate.drill_down(report.cases, month, by=..., value=...)。
 display(HTML(heading("明细下钻：本月办理中的案件", 3)))
 display(HTML(frame_html(report.pending_view())))
 
