@@ -120,7 +120,7 @@ def _read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ParamsError(f"参数文件无法读取：{path}（{exc}）") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # C parser when built
     except yaml.YAMLError as exc:
         raise ParamsError(f"参数文件不是有效的 YAML：{path}（{exc}）") from None
 
