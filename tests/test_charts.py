@@ -23,20 +23,9 @@ from kwstats.charts import (
     units_below,
 )
 from kwstats.exceptions import KwstatsError
+from kwstats.indicators import TABLE_COLUMNS
 
-COLUMNS = [
-    "seq",
-    "unit",
-    "accepted",
-    "reports",
-    "reports_closed",
-    "reports_filed",
-    "complaints",
-    "complaints_closed",
-    "complaints_to_case",
-    "closed",
-    "closure_rate_pct",
-]
+COLUMNS = list(TABLE_COLUMNS)
 NAN = float("nan")
 # The January 2022 reference table, typed by hand (17 roster units after the 全局 row).
 ROWS = [
