@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -72,7 +73,7 @@ def build_bulletin(
     import nbformat
 
     from kwstats.params import load_branch
-    from kwstats.render import export_html
+    from kwstats.render import export_html, warm_up
     from kwstats.sample_files import DEFAULT_SAMPLE_DIR, is_current
 
     parse_month(month)
@@ -113,6 +114,9 @@ def build_bulletin(
             "cutoff": cutoff,
             "output_dir": str(scratch),
         }
+        # Load nbconvert's templates while the kernel works: the parent is idle until it is done.
+        warming = threading.Thread(target=warm_up, name="nbconvert-warm-up", daemon=True)
+        warming.start()
         try:
             execute_notebook(executed, params, progress=progress)
         except NotebookExecutionError:
@@ -120,6 +124,7 @@ def build_bulletin(
             if executed.exists():
                 shutil.copyfile(executed, kept)
             raise NotebookExecutionError(_failure_message(executed, kept)) from None
+        warming.join()
         nb = nbformat.read(executed, as_version=4)
         _point_parameters_at(nb, scratch, final)
         nbformat.write(nb, executed)

@@ -44,7 +44,23 @@ class DropStderrPreprocessor(Preprocessor):
         return cell, resources
 
 
+_EXPORTERS: dict[bool, HTMLExporter] = {}
+
+
 def _exporter(official: bool) -> HTMLExporter:
+    """The configured exporter, built once per process (its Jinja templates load on first use)."""
+    if official not in _EXPORTERS:
+        _EXPORTERS[official] = _new_exporter(official)
+    return _EXPORTERS[official]
+
+
+def warm_up() -> None:
+    """Build both exporters and load their templates, e.g. in a thread while the notebook runs."""
+    for official in (True, False):
+        _ = _exporter(official).template
+
+
+def _new_exporter(official: bool) -> HTMLExporter:
     c = Config()
     c.HTMLExporter.template_name = TEMPLATE_NAME
     c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES_DIR)]
@@ -116,14 +132,15 @@ def export_html(
     """
     out = Path(out_path)
     html = render_html(notebook, official=official, title=title)
-    external = assert_offline(html)
+    scan = _scan(html)  # one parse serves both checks
+    external = scan.refs
     if external:
         raise KwstatsError(
             f"生成的 HTML 引用了外部资源，内网离线打开会缺失内容：{'；'.join(external[:10])}"
             + ("……" if len(external) > 10 else "")
         )
     if official:
-        scripts = find_scripts(html)
+        scripts = scan.scripts
         if scripts:
             raise KwstatsError(
                 f"正式版 HTML 中出现了 {len(scripts)} 段脚本（{scripts[0]}），"
@@ -282,15 +299,16 @@ def assert_offline(html: str) -> list[str]:
     attributes. data: URIs and ``#fragment`` links are inline; plain ``<a href>`` is not fetched.
     An empty list means the page opens fully offline.
     """
-    scanner = _RefScanner()
-    scanner.feed(html)
-    scanner.close()
-    return scanner.refs
+    return _scan(html).refs
 
 
 def find_scripts(html: str) -> list[str]:
     """Every ``<script>`` element in the HTML, briefly described (the official page must have none)."""
+    return _scan(html).scripts
+
+
+def _scan(html: str) -> _RefScanner:
     scanner = _RefScanner()
     scanner.feed(html)
     scanner.close()
-    return scanner.scripts
+    return scanner
