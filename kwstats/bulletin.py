@@ -67,25 +67,27 @@ def build_bulletin(
     params_dir: str | Path | None = None,
     out_dir: str | Path = "outputs",
     cutoff: str | None = None,
+    draft: bool = False,
     progress: bool = False,
 ) -> dict[str, Path]:
-    """Write outputs/<month>/: bulletin.html, bulletin-analyst.html, bulletin.ipynb, table.xlsx."""
+    """Write outputs/<month>/: bulletin.html, bulletin-analyst.html, bulletin.ipynb, table.xlsx.
+
+    Params, the cutoff and the data paths are checked here, before any notebook runs, so that a
+    mistake is a usage error naming the file. An official run refuses a month without its params file
+    or without any case; `draft=True` builds it anyway, marked 【草稿】 on the page.
+    """
     import nbformat
 
-    from kwstats.params import load_branch
+    from kwstats.indicators import default_cutoff, resolve_cutoff
+    from kwstats.params import load_branch, load_month, normalize_month
     from kwstats.render import export_html, warm_up
     from kwstats.sample_files import DEFAULT_SAMPLE_DIR, is_current
 
-    parse_month(month)
-    if cutoff:
-        from kwstats.indicators import resolve_cutoff
-
-        resolve_cutoff(month, cutoff)  # a usage error here, not a failed notebook cell
+    month = normalize_month(month)
     params_dir = Path(params_dir).resolve() if params_dir else DEFAULT_PARAMS_DIR
-    if not (params_dir / f"{month}.yaml").exists():
-        log.warning(
-            "没有本月参数文件 %s：通报只含计算部分，没有说明文字和典型案例。", params_dir / f"{month}.yaml"
-        )
+    branch = load_branch(params_dir)
+    month_params = load_month(month, params_dir, required=not draft)
+    cut = resolve_cutoff(month, cutoff if cutoff else month_params.cutoff)
     if data:
         data_paths = [str(Path(p).resolve()) for p in data]
         missing = [p for p in data_paths if not Path(p).exists()]
@@ -99,9 +101,11 @@ def build_bulletin(
             ensure_sample()
         data_paths = [str(DEFAULT_SAMPLE_DIR)]
         log.warning("未指定 --data：使用合成样例数据，通报中会标明“演示”。")
+    # A run with an earlier or later cutoff must not overwrite the month's official bulletin.
+    folder = month if cut == default_cutoff(month) else f"{month}_截至{cut:%Y-%m-%d_%H%M}"
     out_root = Path(out_dir).resolve()
     out_root.mkdir(parents=True, exist_ok=True)
-    final = out_root / month
+    final = out_root / folder
     scratch = Path(tempfile.mkdtemp(prefix=f".{month}-", dir=out_root))
     scratch.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the bulletin folder is shared
     try:
@@ -113,6 +117,7 @@ def build_bulletin(
             "params_dir": str(params_dir),
             "cutoff": cutoff,
             "output_dir": str(scratch),
+            "official": not draft,
         }
         # Load nbconvert's templates while the kernel works: the parent is idle until it is done.
         warming = threading.Thread(target=warm_up, name="nbconvert-warm-up", daemon=True)
@@ -120,17 +125,17 @@ def build_bulletin(
         try:
             execute_notebook(executed, params, progress=progress)
         except NotebookExecutionError:
-            kept = out_root / f"{month}-failed.ipynb"
+            kept = out_root / f"{folder}-failed.ipynb"
             if executed.exists():
                 shutil.copyfile(executed, kept)
-            raise NotebookExecutionError(_failure_message(executed, kept)) from None
+            raise _failure(executed, kept) from None
         warming.join()
         nb = nbformat.read(executed, as_version=4)
         _point_parameters_at(nb, scratch, final)
         nbformat.write(nb, executed)
         for warning in notebook_warnings(nb):
             log.warning("%s", warning.lstrip("⚠ "))
-        title = bulletin_title(load_branch(params_dir).short_name, month)
+        title = bulletin_title(branch.short_name, month)
         _say(progress, "转换为 HTML（正式版、分析版）……")
         export_html(nb, scratch / "bulletin.html", official=True, title=title)
         export_html(nb, scratch / "bulletin-analyst.html", official=False, title=title + "（分析版）")
@@ -179,20 +184,44 @@ def notebook_warnings(nb) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _failure_message(executed: Path, kept: Path) -> str:
-    """Name the failing cell from the executed notebook papermill left behind."""
+def _failure(executed: Path, kept: Path) -> Exception:
+    """The error to raise for a failed run: a kwstats error raised in the kernel keeps its own type and
+    Chinese message (so a params mistake is still a usage error); anything else names the cell."""
     import nbformat
 
-    where = "未知单元格"
-    if executed.exists():
-        nb = nbformat.read(executed, as_version=4)
-        for i, cell in enumerate(nb.cells, start=1):
-            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-            if errors:
-                first_line = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
-                where = f"第 {i} 个单元格（{first_line[:40]}）：{errors[0].get('ename')}: {errors[0].get('evalue')}"
-                break
-    return f"通报 notebook 执行失败，{where}。已执行的 notebook 保存在 {kept}；原有的通报未被改动。"
+    from kwstats import exceptions
+
+    note = f"已执行的 notebook 保存在 {kept}，可打开查看；原有的通报未被改动。"
+    if not executed.exists():
+        return NotebookExecutionError(f"通报 notebook 执行失败。{note}")
+    nb = nbformat.read(executed, as_version=4)
+    code_cells = [
+        c
+        for c in nb.cells
+        if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
+    ]
+    for number, cell in enumerate(code_cells, start=1):
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if not errors:
+            continue
+        ename, evalue = errors[0].get("ename", ""), str(errors[0].get("evalue", "")).rstrip("。")
+        from kwstats import ingest
+
+        own = getattr(exceptions, ename, None) or getattr(ingest, ename, None)
+        if isinstance(own, type) and issubclass(own, exceptions.KwstatsError):
+            return _rebuild(own, f"{evalue}。{note}")
+        first_line = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+        return NotebookExecutionError(
+            f"通报 notebook 第 {number} 个代码单元格（{first_line[:40]}）出错：{ename}: {evalue}。{note}"
+        )
+    return NotebookExecutionError(f"通报 notebook 执行失败。{note}")
+
+
+def _rebuild(kind: type, message: str) -> Exception:
+    """An instance of a kwstats exception class carrying `message` (some take structured arguments)."""
+    error = Exception.__new__(kind)
+    Exception.__init__(error, message)
+    return error
 
 
 def bulletin_title(short_name: str, month: str) -> str:

@@ -22,6 +22,25 @@ from kwstats.indicators import (
 from kwstats.params import Branch
 from kwstats.rates import closure_rate, format_rate
 
+KIND_LABELS = {
+    "off_roster": "名册外单位",
+    "unassigned": "未分流",
+    "roster_gap": "全局与名册差额",
+    "closed_before_registered": "办结早于登记",
+    "duplicate_id": "编号重复",
+    "markup_in_text": "内容含标记",
+    "closed_more_than_accepted": "办结多于受理",
+    "rate_mismatch": "办结率不符",
+    "global_below_units": "全局小于单位合计",
+    "units_below_global": "单位合计小于全局",
+    "cell_mismatch": "与公布表不符",
+    "set_aside": "导入剔除",
+    "spike": "异常波动",
+    "spike_skipped": "波动未判断",
+    "threshold": "低于阈值",
+    "overdue": "超期",
+}
+SEVERITY_LABELS = {"error": "错误", "warning": "注意", "info": "信息"}
 MARKUP_PATTERN = r"<\s*[A-Za-z/!]"
 PUBLISHED_COLUMNS = ("seq", "unit", *COUNT_COLUMNS, "closure_rate_pct")
 
@@ -30,13 +49,17 @@ PUBLISHED_COLUMNS = ("seq", "unit", *COUNT_COLUMNS, "closure_rate_pct")
 class Finding:
     """One thing an analyst should look at."""
 
-    kind: str
+    kind: str  # a stable code for scripts; KIND_LABELS gives the Chinese name
     message: str
     unit: str | None = None
     month: str | None = None
     numbers: dict[str, Any] = field(default_factory=dict)
     case_ids: tuple[str, ...] = ()
     severity: str = "warning"  # "error" for impossible data, "warning" for anomalies, "info"
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,8 +80,8 @@ def findings_frame(findings: list[Finding]) -> pd.DataFrame:
         ids = list(f.case_ids)
         rows.append(
             {
-                "类别": f.kind,
-                "级别": f.severity,
+                "类别": KIND_LABELS.get(f.kind, f.kind),
+                "级别": SEVERITY_LABELS.get(f.severity, f.severity),
                 "单位": f.unit or "",
                 "说明": f.message,
                 "涉及件数": len(ids),
@@ -297,15 +320,21 @@ def compare_tables(published: pd.DataFrame, computed: pd.DataFrame, rule: str = 
 
 def read_published_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Normalise a published table (the reference CSV's columns) to the computed table's dtypes."""
+    by_label = {label: key for key, label in TABLE_LABELS.items()}
+    frame = frame.rename(columns=lambda c: by_label.get(str(c).strip(), str(c).strip()))
     missing = [c for c in PUBLISHED_COLUMNS if c not in frame.columns]
     if missing:
-        raise ValueError(f"公布表缺少列：{'、'.join(missing)}；应有：{','.join(PUBLISHED_COLUMNS)}")
+        raise ValueError(
+            f"公布表缺少列：{'、'.join(TABLE_LABELS[c] for c in missing)}；表头应为"
+            f" {','.join(PUBLISHED_COLUMNS)} 或 {','.join(TABLE_LABELS[c] for c in PUBLISHED_COLUMNS)}"
+        )
     out = frame[list(PUBLISHED_COLUMNS)].copy()
     out["seq"] = out["seq"].astype(str)
     out["unit"] = out["unit"].astype(str)
     for col in COUNT_COLUMNS:
         out[col] = pd.to_numeric(out[col]).astype("int64")
-    out["closure_rate_pct"] = pd.to_numeric(out["closure_rate_pct"], errors="coerce").astype("float64")
+    rates = out["closure_rate_pct"].astype("string").str.strip().str.rstrip("%")
+    out["closure_rate_pct"] = pd.to_numeric(rates, errors="coerce").astype("float64")
     return out
 
 

@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--month", required=True, metavar="YYYY-MM", help="通报月份，例如 2022-01")
     p.add_argument("--out", metavar="DIR", default="outputs", help="输出目录（默认 outputs）")
+    p.add_argument(
+        "--draft",
+        action="store_true",
+        help="草稿：缺少本月参数文件或本月没有案件时也生成，页面标明【草稿】",
+    )
     _common(p)
     return parser
 
@@ -112,12 +117,18 @@ def _load(args: argparse.Namespace, paths: Sequence[str] | None):
     return branch, result
 
 
-def _warn_set_aside(result) -> None:
-    """table/bulletin still succeed with rows set aside, but never silently."""
-    bad = int((result.rejected["reason"] != "合计行").sum()) if len(result.rejected) else 0
-    if bad:
+def _warn_set_aside(result, month: str, cutoff) -> None:
+    """table still succeeds with rows set aside, but never silently."""
+    from kwstats.indicators import month_cohort
+
+    bad = result.rejected[result.rejected["reason"] != "合计行"] if len(result.rejected) else result.rejected
+    if len(bad):
+        files = set(month_cohort(result.cases, month, cutoff)["source_file"].astype(str))
+        here = int(bad["source_file"].astype(str).isin(files).sum())
         log.warning(
-            "导入时剔除 %d 行问题数据，未计入统计；运行 kwstats check 查看每一行的文件、行号和原因。", bad
+            "导入时剔除 %d 行问题数据（其中本月的文件 %d 行），未计入统计；运行 kwstats check 查看文件、行号和原因。",
+            len(bad),
+            here,
         )
     for warning in getattr(result, "warnings", []):
         log.warning("%s", warning)
@@ -129,7 +140,7 @@ def _cmd_table(args: argparse.Namespace) -> int:
 
     branch, result = _load(args, args.data)
     cutoff = resolve_cutoff(args.month, args.cutoff)
-    _warn_set_aside(result)
+    _warn_set_aside(result, args.month, cutoff)
     table = unit_table(result.cases, branch, args.month, cutoff)
     print(
         table_csv(table, branch.rate_rule)
@@ -190,12 +201,27 @@ def _cmd_check(args: argparse.Namespace) -> int:
             if f.case_ids
             else ""
         )
-        print(f"  [{f.kind}] {f.message}{ids}")
+        print(f"  [{f.label}] {f.message}{ids}")
     # Exit 1 means the data has problems (rows set aside, impossible rows, disagreement with the
     # publication); anomalies for the analyst (off-roster units, thresholds, spikes) do not fail a script.
     problems = [f for f in findings if f.severity == "error"]
-    has_rejects = any(r != "合计行" for r in result.rejected["reason"]) if len(result.rejected) else False
+    # Rows set aside count against this month when they come from the files holding its cases
+    # (history files' old problems are listed above but do not fail every later month).
+    month_files = set(
+        report.cases.loc[report.cases.index.isin(cohort_index(report)), "source_file"].astype(str)
+    )
+    bad = result.rejected[result.rejected["reason"] != "合计行"] if len(result.rejected) else result.rejected
+    has_rejects = bool(len(bad)) and (
+        args.month is None or bad["source_file"].astype(str).isin(month_files).any()
+    )
     return EXIT_DATA if problems or has_rejects else EXIT_OK
+
+
+def cohort_index(report):
+    """Index of the report month's cases (any kind) in the case table."""
+    from kwstats.indicators import month_cohort
+
+    return month_cohort(report.cases, report.month, report.cutoff).index
 
 
 def _cmd_bulletin(args: argparse.Namespace) -> int:
@@ -235,10 +261,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler], force=True
     )
     try:
+        if getattr(args, "month", None):
+            from kwstats.params import normalize_month
+
+            args.month = normalize_month(args.month)  # 2022-2 → 2022-02, as file and folder names use
         return COMMANDS[args.command](args)
     except (ParamsError, FileNotFoundError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
+    except InputFileError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        # a folder without any export is a wrong path (usage); an unreadable file is a data problem
+        return EXIT_USAGE if type(exc).__name__ == "NoExportsFoundError" else EXIT_DATA
     except KwstatsError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_DATA

@@ -19,9 +19,12 @@ class MissingColumnError(InputFileError):
     """A required column is not in an export: names the column, the aliases tried and the headers found."""
 
     def __init__(self, path: str, field: str, aliases: list[str], headers: list[str]) -> None:
+        from kwstats.schema import FIELD_LABELS
+
         self.path, self.field, self.aliases, self.headers = path, field, aliases, headers
+        label = FIELD_LABELS.get(field, field)
         super().__init__(
-            f"{path}：缺少必需列“{field}”。尝试过的表头：{'、'.join(aliases)}；"
+            f"{path}：缺少必需列“{label}”。尝试过的表头：{'、'.join(aliases)}；"
             f"文件中的表头：{'、'.join(str(h) for h in headers)}。"
             f"如表头是新写法，请加到 params/branch.yaml 的 headers.{field} 中。"
         )
@@ -33,3 +36,7 @@ class CalendarCoverageError(KwstatsError):
 
 class NotebookExecutionError(KwstatsError):
     """The bulletin notebook failed in a cell; names the cell and where the executed notebook is kept."""
+
+
+class EmptyMonthError(KwstatsError):
+    """An official bulletin was asked for a month without a single complaint or report."""

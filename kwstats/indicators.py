@@ -71,7 +71,9 @@ def resolve_cutoff(
     date_only = isinstance(cutoff, dt.date) and not isinstance(cutoff, dt.datetime)
     if isinstance(cutoff, str):
         text = cutoff.strip()
-        date_only = re.fullmatch(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}", text) is not None
+        date_only = re.fullmatch(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{8}", text) is not None
+        if re.fullmatch(r"\d{8}", text):
+            text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
         try:
             ts = pd.Timestamp(text.replace("/", "-").replace(".", "-") if date_only else text)
         except (ValueError, TypeError):

@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from kwstats import checks, indicators, tables, text
-from kwstats.params import DEFAULT_PARAMS_DIR, Branch, Month, load_branch, load_month
+from kwstats.exceptions import EmptyMonthError
+from kwstats.params import DEFAULT_PARAMS_DIR, Branch, Month, load_branch, load_month, normalize_month
 from kwstats.sample_files import DEFAULT_SAMPLE_DIR
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class Report:
     overdue_sentence: str
     recorded_fields: tuple[str, ...] = ()  # canonical fields some export actually carried
     is_sample: bool = False  # computed from the shipped synthetic sample
+    draft_reasons: tuple[str, ...] = ()  # why this page must not pass for an official bulletin
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -115,12 +117,13 @@ class Report:
         return text.window_sentences(replace(summary, windows=windows), rule)
 
     def introduction_html(self) -> str:
-        intro = text.paragraphs_html(self.month_params.introduction, "intro")
-        banner = (
-            '<p class="kw-banner">【演示】本通报由 kwstats 自带的合成样例数据生成，数字仅供演示，不是真实办件数据。</p>'
-            if self.is_sample
-            else ""
-        )
+        intro = text.paragraphs_html(self.month_params.introduction or self.branch.introduction, "intro")
+        banner = ""
+        if self.draft_reasons:
+            banner += f'<p class="kw-banner">【草稿】{html.escape("、".join(self.draft_reasons))}，不是正式通报。</p>'
+        if self.is_sample:
+            banner += '<p class="kw-banner">【演示】本通报由 kwstats 自带的合成样例数据生成，数字仅供演示，不是真实办件数据。</p>'
+
         return f'{banner}<h1 class="kw-title">工作动态解读</h1>\n{intro}'
 
     def analysis_html(self) -> str:
@@ -189,6 +192,18 @@ class Report:
     def consultation_note(self) -> str:
         return f"本月咨询 {self.summary.consultations} 件，另行统计，不计入受理量。"
 
+    def rejected_view(self) -> pd.DataFrame:
+        """Rows set aside at ingest, with Chinese headers (values are masked by ingest)."""
+        labels = {
+            "source_file": "来源文件",
+            "source_line": "行号",
+            "column": "列",
+            "value": "值",
+            "reason": "原因",
+            "case_id": "登记编号",
+        }
+        return self.ingest.rejected.rename(columns=labels)
+
     def findings_frame(self) -> pd.DataFrame:
         return checks.findings_frame(self.findings)
 
@@ -199,6 +214,7 @@ class Report:
             return pd.DataFrame()
         counts = pd.crosstab(ev["label"].astype(str), ev["status_label"].astype(str))
         counts.index.name = "期限"
+        counts.columns.name = None
         return counts.reset_index()
 
     def overdue_view(self) -> pd.DataFrame:
@@ -241,12 +257,12 @@ class Report:
 
     def pending_view(self) -> pd.DataFrame:
         """办理中: the month's accepted cases still open at the cutoff."""
-        return drill_view(indicators.pending_cases(self.cases, self.month, self.cutoff))
+        return drill_view(indicators.pending_cases(self.cases, self.month, self.cutoff), self.cutoff)
 
     def finding_cases(self, kind: str) -> pd.DataFrame:
         """The case rows behind every finding of one kind (e.g. "off_roster", "markup_in_text")."""
         ids = {i for f in self.findings if f.kind == kind for i in f.case_ids}
-        return drill_view(self.cases[self.cases["case_id"].isin(ids)])
+        return drill_view(self.cases[self.cases["case_id"].isin(ids)], self.cutoff)
 
     # ---- investigation (analyst-only) ----------------------------------------------------
     def spike_findings(self) -> list[checks.Finding]:
@@ -284,7 +300,7 @@ class Report:
     def cases_of(self, finding: checks.Finding) -> pd.DataFrame:
         """The case rows behind one finding (masked view)."""
         ids = set(finding.case_ids)
-        return drill_view(self.cases[self.cases["case_id"].isin(ids)])
+        return drill_view(self.cases[self.cases["case_id"].isin(ids)], self.cutoff)
 
     def change_view(self, by: str) -> pd.DataFrame:
         from kwstats import investigate
@@ -336,14 +352,20 @@ class Report:
     def behind(self, unit: str | None, column: str) -> pd.DataFrame:
         """The case rows behind one cell of the unit table, for display."""
         rows = indicators.cases_behind(self.cases, self.month, self.cutoff, unit, column)
-        return drill_view(rows)
+        return drill_view(rows, self.cutoff)
 
 
-def drill_view(rows: pd.DataFrame) -> pd.DataFrame:
-    """Case rows with Chinese column labels and only non-personal columns (text already masked)."""
+def drill_view(rows: pd.DataFrame, cutoff: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Case rows with Chinese column labels and only non-personal columns (text already masked).
+
+    With a cutoff, events after it are blanked: the rows show the state the number was taken at.
+    """
     from kwstats.masking import mask_series
 
     out = rows[list(DRILL_COLUMNS)].copy()
+    if cutoff is not None:
+        for col in ("accepted_at", "closed_at"):
+            out[col] = out[col].where(~(out[col] > cutoff))
     for col in ("content", "respondent"):
         out[col] = mask_series(out[col])
     for col in ("registered_at", "accepted_at", "closed_at"):
@@ -384,15 +406,21 @@ def build_report(
     cutoff: str | pd.Timestamp | None = None,
     *,
     ingest=None,
+    official: bool = False,
 ) -> Report:
-    """Read the data and compute every part of month `month`'s bulletin."""
+    """Read the data and compute every part of month `month`'s bulletin.
+
+    `official=True` (the bulletin run) refuses what would make a misleading official page: no params
+    file for the month, or no case at all. Otherwise such a report is built and marked 【草稿】.
+    """
     from kwstats.deadlines import evaluate_deadlines, load_deadline_rules, overdue_in_period, overdue_sentence
     from kwstats.sources import load_cases
     from kwstats.workdays import WorkdayCalendar
 
     params_dir = Path(params_dir) if params_dir else DEFAULT_PARAMS_DIR
+    month = normalize_month(month)
     branch = load_branch(params_dir)
-    month_params = load_month(month, params_dir)
+    month_params = load_month(month, params_dir, required=official)
     warnings = []
     if not (params_dir / f"{month}.yaml").exists():
         warnings.append(
@@ -429,7 +457,15 @@ def build_report(
     if missing:
         warnings.append(f"导出中没有这些列：{'、'.join(missing)}；通报中相应的句子已改为说明未统计。")
     if summary.accepted == 0:
-        warnings.append(f"{month} 没有任何投诉、举报案件：请确认导出文件是否包含本月。")
+        empty = f"{month} 没有任何投诉、举报案件：请确认导出文件是否包含本月"
+        if official:
+            raise EmptyMonthError(f"{empty}；如果本月确实为零，请用 --draft 生成草稿。")
+        warnings.append(empty + "。")
+    draft_reasons = []
+    if not (params_dir / f"{month}.yaml").exists():
+        draft_reasons.append("缺少本月说明文字")
+    if summary.accepted == 0:
+        draft_reasons.append("本月没有案件")
     bad_rows = int((result.rejected["reason"] != "合计行").sum()) if len(result.rejected) else 0
     if bad_rows:
         warnings.append(
@@ -454,5 +490,6 @@ def build_report(
         overdue_sentence=sentence,
         recorded_fields=tuple(recorded),
         is_sample=is_sample,
+        draft_reasons=tuple(draft_reasons),
         warnings=warnings,
     )

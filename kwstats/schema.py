@@ -45,6 +45,29 @@ CASE_COLUMNS: dict[str, str] = {
 
 REQUIRED_FIELDS = ("case_id", "kind", "registered_at", "unit")
 
+# What a clerk calls each field (messages name fields this way, with the params key in brackets).
+FIELD_LABELS = {
+    "case_id": "登记编号",
+    "kind": "业务类型",
+    "registered_at": "登记时间",
+    "unit": "承办单位",
+    "channel": "来源渠道",
+    "accepted_at": "受理时间",
+    "first_contact_at": "首次联系时间",
+    "verified_at": "核查时间",
+    "closed_at": "办结时间",
+    "stage": "办理状态",
+    "recovered_loss": "挽回经济损失",
+    "filed": "是否立案",
+    "complaint_to_case": "是否诉转案",
+    "epidemic": "是否涉疫",
+    "goods_category": "涉及客体分类",
+    "problem_category": "涉及问题分类",
+    "urges": "催办次数",
+    "respondent": "被投诉方",
+    "content": "登记内容",
+}
+
 # Columns of the set-aside table (rows rejected at ingest).
 REJECT_COLUMNS = ("source_file", "source_line", "column", "value", "reason", "case_id")
 

@@ -122,8 +122,11 @@ def table_note(s: MonthSummary, branch: Branch) -> str:
 
 
 def period(month: str, cutoff: pd.Timestamp) -> str:
+    """报送时间: the month's span, ending at the cutoff when that is earlier than the month's end."""
     year, mon = parse_month(month)
-    return PERIOD.format(y=year, m=mon, cy=cutoff.year, cm=cutoff.month, cd=cutoff.day)
+    month_end = pd.Timestamp(year, mon, 1) + pd.offsets.MonthEnd(0)
+    end = min(cutoff.normalize(), month_end)
+    return PERIOD.format(y=year, m=mon, cy=end.year, cm=end.month, cd=end.day)
 
 
 def paragraphs_html(paragraphs: list[str], css_class: str = "") -> str:

@@ -25,6 +25,8 @@ params_dir = None
 cutoff = None
 # output_dir：写出统计表 xlsx 的目录；None 表示不写
 output_dir = None
+# official：正式运行（kwstats bulletin）为 True：缺本月文字或本月无案件时报错；分析时保持 False
+official = False
 
 # %% tags=["setup"]
 from IPython.display import HTML, Image, display
@@ -32,7 +34,7 @@ from IPython.display import HTML, Image, display
 from kwstats.charts import figure_to_png_bytes
 from kwstats.report import build_report, frame_html, heading, para
 
-report = build_report(month, data_paths, params_dir, cutoff)
+report = build_report(month, data_paths, params_dir, cutoff, official=official)
 
 # %%
 # 正式版：工作动态解读、数据分析（一）至（五）、统计表。
@@ -58,9 +60,11 @@ for warning in report.warnings:
     display(HTML(para(f"⚠ {warning}", "kw-warning")))
 display(HTML(heading("数据读入", 3)))
 display(HTML(frame_html(report.ingest_summary())))
-print(f"读入 {report.ingest.rows_read} 行 = 使用 {report.ingest.rows_used} 行 + 剔除 {report.ingest.rows_set_aside} 行")
+print(
+    f"读入 {report.ingest.rows_read} 行 = 使用 {report.ingest.rows_used} 行 + 剔除 {report.ingest.rows_set_aside} 行"
+)
 print(report.consultation_note())
-display(HTML(frame_html(report.ingest.rejected)))
+display(HTML(frame_html(report.rejected_view())))
 
 # %% tags=["analyst"]
 display(HTML(heading("核对发现", 3)))

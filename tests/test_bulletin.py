@@ -157,32 +157,66 @@ def test_browser_opens_official_offline_and_prints(built):
 
 
 def test_month_without_cases_or_prose(tmp_path):
-    """A month outside the sample gives a bulletin of zeros without prose, by design."""
-    outputs = build_bulletin("2019-06", out_dir=tmp_path)
+    """An official run refuses a month without prose or without cases; a draft builds it, marked 草稿."""
+    import shutil
+
+    from kwstats.exceptions import EmptyMonthError, ParamsError
+    from kwstats.params import DEFAULT_PARAMS_DIR
+
+    with pytest.raises(ParamsError, match="2019-06.yaml"):
+        build_bulletin("2019-06", out_dir=tmp_path / "a")
+    params = tmp_path / "params"
+    shutil.copytree(DEFAULT_PARAMS_DIR, params)
+    (params / "2019-06.yaml").write_text('month: "2019-06"\n', encoding="utf-8")
+    with pytest.raises(EmptyMonthError, match="--draft"):
+        build_bulletin("2019-06", params_dir=params, out_dir=tmp_path / "b")
+    outputs = build_bulletin("2019-06", out_dir=tmp_path / "c", draft=True)
     page = _squash("".join(_parse(outputs["正式版"]).parts))
+    assert "【草稿】缺少本月说明文字、本月没有案件，不是正式通报。" in page
     assert "受理举报件共0件，办结0件，办结率—。" in page
-    assert "典型案例" not in page
+    assert ">典型案例</h3>" not in outputs["正式版"].read_text(encoding="utf-8")
     assert "本月无初、核查及办结超期件。" in page
 
 
 def test_failed_run_keeps_the_good_bulletin(tmp_path, built):
+    from kwstats.exceptions import InputFileError
+
     good = tmp_path / "2022-01"
     good.mkdir()
     (good / "bulletin.html").write_text("good", encoding="utf-8")
     corrupt = tmp_path / "坏导出.xlsx"
     corrupt.write_bytes(b"PK\x03\x04 not really a workbook")
-    with pytest.raises(NotebookExecutionError) as exc:
+    with pytest.raises(InputFileError) as exc:  # the kernel's own error type and message come through
         build_bulletin("2022-01", data=[corrupt], out_dir=tmp_path)
-    assert "单元格" in str(exc.value) and "坏导出.xlsx" in str(exc.value)
+    assert "坏导出.xlsx" in str(exc.value) and "2022-01-failed.ipynb" in str(exc.value)
+    assert "Error:" not in str(exc.value)
     assert (good / "bulletin.html").read_text(encoding="utf-8") == "good"
     assert (tmp_path / "2022-01-failed.ipynb").exists()
+
+
+def test_unexpected_failure_names_the_cell(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from kwstats.bulletin import _failure
+
+    nb = new_notebook(cells=[new_code_cell("month = 1"), new_code_cell("x = 1 / 0")])
+    nb.cells[0].metadata["tags"] = ["injected-parameters"]
+    nb.cells[1].outputs = [
+        new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])
+    ]
+    path = tmp_path / "b.ipynb"
+    nbformat.write(nb, path)
+    error = _failure(path, tmp_path / "kept.ipynb")
+    assert isinstance(error, NotebookExecutionError)
+    assert "第 1 个代码单元格（x = 1 / 0）" in str(error) and "ZeroDivisionError" in str(error)
 
 
 def test_analyst_html_shows_the_planted_spike_with_its_cases(tmp_path, sample_cases):
     from kwstats.sample import PLANTED_SPIKE
 
     month = PLANTED_SPIKE["month"]
-    outputs = build_bulletin(month, out_dir=tmp_path)
+    outputs = build_bulletin(month, out_dir=tmp_path, draft=True)  # no prose written for this month
     analyst = outputs["分析版"].read_text(encoding="utf-8")
     official = outputs["正式版"].read_text(encoding="utf-8")
     assert f"{PLANTED_SPIKE['unit']} {month} 受理" in analyst

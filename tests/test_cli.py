@@ -71,7 +71,7 @@ def test_check_exit_code_tracks_data_problems_not_business_findings(tmp_path, ca
         encoding="utf-8",
     )
     assert main(["check", str(clean), "--month", "2022-01"]) == EXIT_OK
-    assert "[threshold] 站前所" in capsys.readouterr().out  # reported, but not a data problem
+    assert "[低于阈值] 站前所" in capsys.readouterr().out  # reported, but not a data problem
     bad = tmp_path / "bad.csv"
     bad.write_text(clean.read_text(encoding="utf-8") + "C3,建议,2022-01-07 09:00,站前所,\n", encoding="utf-8")
     assert main(["check", str(bad), "--month", "2022-01"]) == EXIT_DATA
@@ -86,3 +86,15 @@ def test_table_warns_about_rows_set_aside(tmp_path, capsys):
     )
     assert main(["table", "--month", "2022-01", "--data", str(bad)]) == EXIT_OK
     assert "剔除 1 行" in capsys.readouterr().err
+
+
+def test_month_is_normalised(capsys):
+    assert main(["table", "--month", "2022-1", "--format", "csv"]) == EXIT_OK
+    assert "*,全局,702," in capsys.readouterr().out
+
+
+def test_bulletin_without_month_prose_is_a_usage_error(tmp_path, capsys):
+    assert main(["bulletin", "--month", "2022-07", "--out", str(tmp_path)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "2022-07.yaml" in err and "month:" in err
+    assert not (tmp_path / "2022-07").exists()
