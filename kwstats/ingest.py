@@ -1,5 +1,10 @@
 """Read 12315 platform exports (.xlsx, legacy .xls, .csv) into the canonical case table.
 
+Folders are read recursively (hidden folders and files, ``~$`` lock files and the synthetic sample's
+folder are skipped). A file's type is sniffed from its first bytes, not only its extension: a zip
+is read as .xlsx and an OLE file as .xls whatever they are called, and an ".xls" that is really an
+HTML table (what the platform's "Excel export" often is) is parsed as one (``format`` "html-xls").
+
 Exports differ between platform versions and provinces: headers have several spellings (aliases
 in params/branch.yaml), title and note rows sit above the header, total rows trail the data, dates
 come as text in several formats or as Excel serials, amounts carry 元 or thousands separators and
@@ -24,10 +29,14 @@ import csv
 import datetime as dt
 import io
 import math
+import os
 import re
+import stat
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +46,7 @@ import pandas as pd
 from kwstats.exceptions import InputFileError, MissingColumnError
 from kwstats.masking import mask_series, mask_text
 from kwstats.params import Branch
+from kwstats.sample_files import MARKER_NAME as _SAMPLE_MARKER
 from kwstats.schema import (
     CASE_COLUMNS,
     DATE_FIELDS,
@@ -50,6 +60,11 @@ FORMATS = {".xlsx": "xlsx", ".xls": "xls", ".csv": "csv"}
 HEADER_SCAN_ROWS = 30
 TOTAL_PREFIXES = ("合计", "总计", "小计")
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip (xlsx), or an empty one
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # an OLE compound file (xls, or a password-protected xlsx)
+_SNIFF_BYTES = 4096
+_ARCHIVE_SUFFIXES = (".zip", ".rar", ".7z")
+_MAX_SPAN = 1000  # colspan/rowspan beyond this is taken as 1 (a broken or hostile page)
 
 # Rejection reasons (stable texts: the notebook and the checks group by them).
 REASON_TOTAL = "合计行"
@@ -102,13 +117,22 @@ _QUIET_HEADERS = {"序号", "行号"}  # ignored without a warning
 _COALESCED_FIELDS = ("respondent", "content")  # several columns may carry them (被投诉方 / 被举报方)
 
 
+class NoExportsFoundError(InputFileError):
+    """Nothing to read at the given paths: folders (subfolders included) without any .xlsx/.xls/.csv,
+    or a path that does not exist. A usage error (a wrong path), not a problem in the data."""
+
+
+class ExportPathNotFoundError(NoExportsFoundError, FileNotFoundError):
+    """A given file or folder does not exist (also a FileNotFoundError, as a wrong path always was)."""
+
+
 @dataclass
 class FileReport:
     """What was read from one export file."""
 
     path: str
-    format: str  # "xlsx" / "xls" / "csv"
-    encoding: str | None  # csv only: "utf-8", "utf-8-sig" (with BOM) or "gb18030"
+    format: str  # by content: "xlsx" / "xls" / "csv" / "html-xls" (an HTML table named .xls or .xlsx)
+    encoding: str | None  # csv and html-xls: "utf-8", "utf-8-sig" (with BOM), "gb18030" (or "utf-16")
     header_line: int  # 1-based line of the header row
     rows_read: int  # non-blank rows below the header (total rows included)
     rows_used: int
@@ -119,9 +143,9 @@ class FileReport:
     unmapped_headers: list[str] = field(default_factory=list)  # ignored columns (no alias matched)
     personal_headers: list[str] = field(default_factory=list)  # personal columns dropped unread
     sheet: str | None = None  # Excel: the worksheet read (one FileReport per worksheet read)
-    source: str = (
-        ""  # as in `source_file`: "file.xlsx", or "file.xlsx[sheet]" in a workbook of several sheets
-    )
+    # as in `source_file`: "file.xlsx", or "file.xlsx[sheet]" in a workbook of several sheets; files of
+    # the same name read together are told apart by their folders ("2022-01/file.xlsx")
+    source: str = ""
 
     def __post_init__(self) -> None:
         if not self.source:
@@ -186,25 +210,29 @@ def read_export(path: str | Path, branch: Branch) -> IngestResult:
 
 
 def read_exports(
-    paths: Iterable[str | Path],
+    paths: Iterable[str | Path] | str | Path,
     branch: Branch,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> IngestResult:
     """Read every export in `paths` (files, or folders of .xlsx/.xls/.csv) into one canonical table.
 
-    Duplicates are detected across all files read together. `progress(done, total, file_name)` is
-    called after each file. A workbook's worksheets are all read when their header is recognised
-    (one :class:`FileReport` each); a worksheet without one (a 说明 sheet) is skipped with a warning.
+    Folders are read with their subfolders (see :func:`expand_paths`). Duplicates are detected across
+    all files read together. `progress(done, total, file_name)` is called after each file. A
+    workbook's worksheets are all read when their header is recognised (one :class:`FileReport`
+    each); a worksheet without one (a 说明 sheet) is skipped with a warning. Raises
+    :class:`NoExportsFoundError` when the paths hold no export at all.
     """
+    paths = [paths] if isinstance(paths, str | Path) else list(paths)
     files = expand_paths(paths)
     if not files:
-        raise InputFileError("没有找到任何导出文件（.xlsx、.xls、.csv）。请检查给出的文件或文件夹。")
+        raise _no_exports_error([Path(p) for p in paths])
+    labels = _source_labels(files)
     aliases = _alias_map(branch)
     personal = {_norm_header(h) for h in branch.personal_headers}
     raws: list[_Raw] = []
     warnings: list[str] = []
     for i, path in enumerate(files, start=1):
-        raws.extend(_read_file(path, branch, aliases, personal, warnings))
+        raws.extend(_read_file(path, labels[path], branch, aliases, personal, warnings))
         if progress is not None:
             progress(i, len(files), path.name)
     cases, rejected = _parse_all(raws, branch)
@@ -212,8 +240,14 @@ def read_exports(
     return IngestResult(cases=cases, rejected=rejected, files=[r.report for r in raws], warnings=warnings)
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+def expand_paths(paths: Iterable[str | Path] | str | Path) -> list[Path]:
     """Files to read: given files and folders' exports, each once, sorted by (name, full path).
+
+    Folders are walked with their subfolders (``data/`` holding ``data/2022-01/…``); hidden folders
+    and files (a leading dot, or the Windows hidden attribute, so ``.kwstats*`` folders too), ``~$``
+    lock files and subfolders holding the synthetic sample (its ``.sample-version`` marker) are
+    skipped. A given file is taken whatever its name. A path that does not exist raises
+    :class:`ExportPathNotFoundError`; an unreadable folder raises :class:`InputFileError`.
 
     The order is that of the file names whatever the order of the arguments, so "the first
     occurrence in file-name order" (duplicates) never depends on how the files were given.
@@ -224,23 +258,118 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
         paths = [paths]
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(
-                (
-                    c
-                    for c in p.iterdir()
-                    if c.is_file() and c.suffix.lower() in FORMATS and not c.name.startswith((".", "~$"))
-                ),
-                key=lambda c: c.name,
-            )
-            candidates: Sequence[Path] = found
-        else:
+            candidates: Sequence[Path] = _walk(p)
+        elif p.exists():
             candidates = [p]
+        else:
+            raise ExportPathNotFoundError(f"找不到文件或文件夹：{p}。请检查路径和文件名（包括年份、月份）是否写对。")
         for c in candidates:
             key = c.resolve()
             if key not in seen:
                 seen.add(key)
                 out.append(c)
     return sorted(out, key=lambda c: (c.name, str(c.resolve())))
+
+
+def _skipped_entry(entry: os.DirEntry) -> bool:
+    """Hidden (leading dot, or the Windows hidden attribute) or an Office lock file (~$…)."""
+    if entry.name.startswith((".", "~$")):
+        return True
+    if os.name == "nt":
+        attrs = getattr(entry.stat(follow_symlinks=False), "st_file_attributes", 0)
+        return bool(attrs & stat.FILE_ATTRIBUTE_HIDDEN)
+    return False
+
+
+def _walk(
+    root: Path, others: list[Path] | None = None, samples: list[Path] | None = None
+) -> list[Path]:
+    """The exports under `root`, subfolders included; `others` and `samples` collect what is passed over.
+
+    `others`: files that are not exports (by extension); `samples`: synthetic-sample subfolders.
+    Symbolic links are followed, each folder walked once.
+    """
+    found: list[Path] = []
+    stack = [root]
+    visited: set[str] = set()
+    while stack:
+        folder = stack.pop()
+        real = os.path.realpath(folder)
+        if real in visited:
+            continue
+        visited.add(real)
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError as exc:
+            raise _os_error(folder, exc, what="文件夹") from None
+        for e in entries:
+            try:
+                if _skipped_entry(e):
+                    continue
+                path = Path(e.path)
+                if e.is_dir():
+                    if (path / _SAMPLE_MARKER).is_file():
+                        if samples is not None:
+                            samples.append(path)
+                    else:
+                        stack.append(path)
+                elif e.is_file():
+                    if path.suffix.lower() in FORMATS:
+                        found.append(path)
+                    elif others is not None:
+                        others.append(path)
+            except OSError as exc:
+                raise _os_error(Path(e.path), exc) from None
+    return found
+
+
+def _no_exports_error(given: list[Path]) -> NoExportsFoundError:
+    """The error when the given paths (existing folders, by then) hold no export at all."""
+    if not given:
+        return NoExportsFoundError("没有给出任何导出文件或文件夹。请指定 12315 平台导出的文件，或存放它们的文件夹。")
+    others: list[Path] = []
+    samples: list[Path] = []
+    for folder in given:
+        _walk(folder, others, samples)
+    text = (
+        f"在文件夹 {'、'.join(str(f) for f in given)} 及其子文件夹中没有找到任何导出文件"
+        f"（查找的是 .xlsx、.xls、.csv 文件）。请确认路径是否正确，导出文件是否已放进去。"
+    )
+    archives = [f.name for f in others if f.suffix.lower() in _ARCHIVE_SUFFIXES]
+    rest = [f.name for f in others if f.suffix.lower() not in _ARCHIVE_SUFFIXES]
+    if archives:
+        text += f"其中有压缩包（{_some(archives)}），请先解压再导入。"
+    if rest:
+        text += f"其中的其他文件（{_some(rest)}）不是导出格式，未读取。"
+    if samples:
+        text += f"合成样例文件夹（{_some([str(s) for s in samples])}）不会与其他数据一起读取，如需读取请单独给出。"
+    return NoExportsFoundError(text)
+
+
+def _some(names: list[str], n: int = 3) -> str:
+    shown = "、".join(sorted(names)[:n])
+    return shown + (f" 等 {len(names)} 个" if len(names) > n else "")
+
+
+def _source_labels(files: list[Path]) -> dict[Path, str]:
+    """How rows name their file: the file name, with as many parent folders as tell apart files of
+    the same name read together ("2022-01/export.xlsx" and "2022-02/export.xlsx")."""
+    by_name: dict[str, list[Path]] = {}
+    for f in files:
+        by_name.setdefault(f.name, []).append(f)
+    labels: dict[Path, str] = {}
+    for group in by_name.values():
+        if len(group) == 1:
+            labels[group[0]] = group[0].name
+            continue
+        parts = [f.resolve().parts for f in group]
+        for k in range(2, max(len(p) for p in parts) + 1):
+            tails = ["/".join(p[-k:]) for p in parts]
+            if len(set(tails)) == len(tails):
+                break
+        labels.update(zip(group, tails, strict=True))
+    return labels
 
 
 # ---------------------------------------------------------------------------------------------
@@ -274,19 +403,23 @@ def _cell_str(x: Any) -> str:
 _to_text = np.frompyfunc(_cell_str, 1, 1)
 
 
-def _read_excel(path: Path) -> tuple[list[tuple[str, list[list[Any]]]], list[str]]:
+def _read_excel(path: Path, fmt: str) -> tuple[list[tuple[str, list[list[Any]]]], list[str]]:
     """(name, rows) of each visible worksheet in workbook order, and the hidden worksheets left unread.
 
-    Rows come with empty leading rows kept, so that row i is Excel row i + 1. When no worksheet is
-    visible, all are read.
+    `fmt` is the type sniffed from the content ("xlsx" or "xls"); when the extension says otherwise
+    the workbook is opened from the file's bytes, so that the reader goes by content too. Rows come
+    with empty leading rows kept, so that row i is Excel row i + 1. When no worksheet is visible,
+    all are read.
     """
     from python_calamine import PasswordError, SheetTypeEnum, SheetVisibleEnum, load_workbook
 
+    by_extension = FORMATS.get(path.suffix.lower()) == fmt
     try:
-        with load_workbook(str(path)) as book:  # closed at once: Windows locks open files
+        with open(path, "rb") as fh, load_workbook(str(path) if by_extension else fh) as book:
+            # closed at once: Windows locks open files
             worksheets = [m for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
             if not worksheets:
-                raise InputFileError(f"{path}：文件中没有工作表。请确认导出是否完整。")
+                raise InputFileError(f"{path}：文件中没有工作表。请确认导出是否完整，必要时重新导出。")
             visible = [m for m in worksheets if m.visible == SheetVisibleEnum.Visible] or worksheets
             hidden = [m.name for m in worksheets if m not in visible]
             sheets = [
@@ -295,13 +428,70 @@ def _read_excel(path: Path) -> tuple[list[tuple[str, list[list[Any]]]], list[str
     except InputFileError:
         raise
     except PasswordError:
-        raise InputFileError(f"{path}：文件有密码保护，无法读取。请去掉密码后另存再导入。") from None
+        raise _password_error(path) from None
+    except OSError as exc:
+        raise _os_error(path, exc) from None
     except Exception as exc:  # calamine raises several error types for corrupt or foreign files
-        raise InputFileError(
-            f"{path}：不是可读取的 Excel 文件（{type(exc).__name__}: {exc}）。"
-            f"请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
-        ) from None
+        raise _unreadable_excel_error(path, fmt, exc) from None
     return sheets, hidden
+
+
+def _password_error(path: Path) -> InputFileError:
+    return InputFileError(f"{path}：文件有密码保护，无法读取。请在 Excel 或 WPS 中去掉密码后另存，再导入。")
+
+
+def _technical(exc: BaseException) -> str:
+    """The library's own words, for support staff, at the very end of a message."""
+    detail = str(exc).strip()
+    return f"（供技术支持参考：{type(exc).__name__}{': ' + detail if detail else ''}）"
+
+
+def _unreadable_excel_error(path: Path, fmt: str, exc: Exception) -> InputFileError:
+    """Why a zip (xlsx) or OLE (xls) file could not be read, in words a clerk can act on."""
+    tech = _technical(exc)
+    reexport = "请从 12315 平台重新导出该文件后再导入"
+    if fmt == "xlsx":
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = set(z.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            names = None  # not even a readable zip: truncated or damaged
+        if names is not None and "xl/workbook.xml" not in names:
+            if "word/document.xml" in names:
+                what = "是 Word 文档，不是 Excel 工作簿"
+            elif any(n.startswith("ppt/") for n in names):
+                what = "是 PowerPoint 文档，不是 Excel 工作簿"
+            else:
+                what = "是压缩包（zip），不是 Excel 工作簿。如果是下载的压缩包，请先解压，再导入其中的导出文件"
+            return InputFileError(f"{path}：这个文件{what}。请确认选对了文件。{tech}")
+        return InputFileError(
+            f"{path}：文件看起来已损坏（可能没有下载完整，或复制时中断），无法按 Excel 工作簿读取。"
+            f"{reexport}；如果只有这一份，可以试着用 Excel 或 WPS 打开，另存为 .xlsx 再导入。{tech}"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = b""
+    if "EncryptedPackage".encode("utf-16-le") in data:  # an encrypted (password) xlsx is an OLE file
+        return _password_error(path)
+    return InputFileError(
+        f"{path}：文件看起来已损坏，或不是 Excel 97-2003 工作簿（.xls），无法读取。"
+        f"{reexport}；如果能用 Excel 或 WPS 打开，请另存为 .xlsx 再导入。{tech}"
+    )
+
+
+def _os_error(path: Path, exc: OSError, what: str = "文件") -> InputFileError:
+    """A system error reading `path`, said in Chinese with what to do."""
+    if isinstance(exc, PermissionError):
+        why = "没有读取权限，或正被其他程序（如 Excel、WPS）占用"
+        todo = "请关闭打开着它的程序、确认有读取权限后重试"
+    elif isinstance(exc, FileNotFoundError):
+        why = "在读取时已不存在（可能刚被移动、改名或删除）"
+        todo = "请检查后重试"
+    else:
+        why = "读取时出错（可能是网络盘或 U 盘已断开，或磁盘有问题）"
+        todo = "请把它复制到本机硬盘后重试"
+    return InputFileError(f"{path}：无法读取这个{what}，{why}。{todo}。{_technical(exc)}")
 
 
 @dataclass
@@ -364,7 +554,9 @@ def _parse_csv(path: Path, text: str, delimiter: str) -> tuple[list[list[str]], 
             prev = reader.line_num
     except csv.Error as exc:
         raise InputFileError(
-            f"{path}：第 {prev + 1} 行附近 CSV 格式有误（{exc}）。请检查引号是否成对。"
+            f"{path}：第 {prev + 1} 行附近 CSV 格式有误，可能是某个格子的引号（\"）没有成对，"
+            f"使后面的内容都连成了一格。请用记事本或 Excel 查看这一行，改正后再导入，"
+            f"或从平台重新导出为 .xlsx。{_technical(exc)}"
         ) from None
     return rows, lines
 
@@ -534,10 +726,7 @@ def _read_csv(
     personal: set[str],
     warnings: list[str],
 ) -> _Raw:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputFileError(f"{path}：无法读取（{exc}）。") from None
+    data = _read_bytes(path)
     decoded = _decode_detail(path, data)
     text = decoded.text
     rows, lines = _parse_csv(path, text, ",")

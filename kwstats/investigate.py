@@ -35,11 +35,24 @@ BY_LABELS: dict[str, str] = {
     "channel": "诉求来源",
     "kind": "类型",
 }
+# Columns a spike can be broken down by (`spike_breakdown`), with the label people read.
+# 被投诉/举报方 is free text, so it is a dimension here but not a `BY_LABELS` grouping.
+DIMENSION_LABELS: dict[str, str] = {
+    "goods_category": "涉及客体分类",
+    "problem_category": "涉及问题分类",
+    "respondent": "被投诉/举报方",
+    "unit": "承办单位",
+    "channel": "诉求来源",
+    "kind": "类型",
+}
+BREAKDOWN_BY = ("goods_category", "problem_category", "respondent", "unit", "channel")
 # How a blank value (no unit assigned, category not filled in) is shown and selected.
 BLANK_LABEL = "（空）"
 
 CHANGE_COLUMNS = ("本月", "上月", "去年同月", "环比增减", "环比(%)", "同比增减", "同比(%)")
 STREAK_LABEL = "连续低于阈值月数"
+# threshold_history's extra column, present only when some streak may be longer than the data shows.
+STREAK_NOTE_LABEL = "说明"
 
 # Spike test defaults (see `spikes`).
 SPIKE_WINDOW = 12
@@ -283,6 +296,93 @@ def _series_name(field: str, value: str) -> str:
     return value if field == "unit" else f"{BY_LABELS[field]}“{value}”"
 
 
+def _check_dimension(dim: str) -> None:
+    if dim not in DIMENSION_LABELS:
+        raise KeyError(f"不能按“{dim}”分解，可选：{'、'.join(DIMENSION_LABELS)}")
+
+
+def _sources(
+    rows: pd.DataFrame,
+    months: pd.Series,
+    month: str,
+    window: int,
+    first_month: str,
+    dims: Sequence[str],
+) -> pd.DataFrame:
+    """Where one series' count in `month` comes from, by each of `dims`.
+
+    `rows` are the series' accepted cases, `months` their registration months ('YYYY-MM'). For
+    every value of every dimension: its count in `month` and its mean over the `window` months
+    before (months before `first_month`, the start of the data, are not in the mean). Columns:
+    dim, value, count, baseline, excess (= count − baseline, unrounded); each dimension's rows
+    sorted by excess, largest first.
+    """
+    history = [_shift_month(month, -k) for k in range(window, 0, -1)]
+    n_history = sum(1 for m in history if m >= first_month)
+    now_mask = (months == month).to_numpy()
+    hist_mask = months.isin(history).to_numpy()
+    parts = []
+    for dim in dims:
+        now = _labels(rows.loc[now_mask, dim]).value_counts()
+        past = _labels(rows.loc[hist_mask, dim]).value_counts()
+        values = list(dict.fromkeys([*now.index, *past.index]))
+        part = pd.DataFrame(
+            {
+                "dim": dim,
+                "value": pd.Series(values, dtype=object).astype(str),
+                "count": now.reindex(values, fill_value=0).to_numpy(dtype="int64"),
+                "baseline": past.reindex(values, fill_value=0).to_numpy(dtype="float64") / max(n_history, 1),
+            }
+        )
+        part["excess"] = part["count"] - part["baseline"]
+        parts.append(
+            part.sort_values(["excess", "count", "value"], ascending=[False, False, True], kind="stable")
+        )
+    if not parts:
+        return pd.DataFrame(columns=["dim", "value", "count", "baseline", "excess"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _main_sources(sources: pd.DataFrame, count: int, baseline: float) -> list[dict[str, Any]]:
+    """Per dimension, the value that alone explains more than half of the series' excess.
+
+    The value must also have grown faster than the series (count/baseline above the series'), so
+    that a value holding most of the series anyway (every case 质量) is not named for taking its
+    usual share of the growth; a blank value is never named. Largest excess first (ties: the
+    dimensions' order).
+    """
+    excess = count - baseline
+    out = []
+    for dim, part in sources.groupby("dim", sort=False):
+        best = part.iloc[0]
+        faster = best["count"] * baseline > count * best["baseline"]
+        if best["value"] != BLANK_LABEL and best["excess"] > 0.5 * excess and faster:
+            out.append(
+                {
+                    "field": str(dim),
+                    "value": str(best["value"]),
+                    "count": int(best["count"]),
+                    "baseline": round(float(best["baseline"]), 2),
+                    "excess": round(float(best["excess"]), 2),
+                }
+            )
+    out.sort(key=lambda s: -s["excess"])
+    return out
+
+
+def _source_clause(source: dict[str, Any], window: int) -> str:
+    """'，主要来自 涉及客体分类“教育培训服务”（本月 66 件，前 12 个月平均 1.2 件）'."""
+    history = (
+        f"前 {window} 个月平均 {source['baseline']:.1f} 件"
+        if source["baseline"] > 0
+        else f"前 {window} 个月没有"
+    )
+    return (
+        f"，主要来自 {DIMENSION_LABELS[source['field']]}“{source['value']}”"
+        f"（本月 {source['count']} 件，{history}）"
+    )
+
+
 def spikes(
     cases: pd.DataFrame,
     month: str | None = None,
@@ -291,6 +391,7 @@ def spikes(
     min_count: int = SPIKE_MIN_COUNT,
     min_ratio: float = SPIKE_MIN_RATIO,
     alpha: float = SPIKE_ALPHA,
+    explain_by: Sequence[str] = BREAKDOWN_BY,
 ) -> list[Finding]:
     """Months in which a unit's or a category's 受理量 rose far above its own history.
 
@@ -311,10 +412,21 @@ def spikes(
     A baseline of 0 (a series new in the data) gives p = 0: such a month is flagged when it
     reaches min_count (its ratio is None). Each finding carries count, baseline, ratio, p, the
     corrected threshold, N and the case ids.
+
+    Where the excess (count − baseline) comes from: for each other column in `explain_by`, the
+    value with the largest excess of its own within the series (as in `spike_breakdown`) is kept
+    when it alone is more than half of the series' excess and it grew faster than the series (a
+    blank value never is). These are
+    numbers["sources"] (field, value, count, baseline, excess; largest excess first), and the
+    first of them is named in the message (“，主要来自 涉及客体分类“…”（本月 66 件，前 12 个月平均
+    1.2 件）”). `explain_by=()` skips this.
     """
     by = tuple(by)
     for field in by:
         _check_by(field)
+    explain_by = tuple(explain_by)
+    for dim in explain_by:
+        _check_dimension(dim)
     acc = accepted_cases(cases)
     acc = acc[acc["registered_at"].notna()]
     if month is not None:
@@ -364,13 +476,25 @@ def spikes(
                 if p > threshold:
                     continue
                 ratio = round(count / mean, 2) if mean > 0 else None
-                cell = acc[(reg_months == m).to_numpy() & (labels == value).to_numpy()]
+                in_series = (labels == value).to_numpy()
+                cell = acc[(reg_months == m).to_numpy() & in_series]
                 name = _series_name(field, str(value))
                 history = (
                     f"前 {window} 个月平均 {mean:.1f} 件，为平均的 {ratio:.1f} 倍"
                     if mean > 0
                     else f"前 {window} 个月没有案件"
                 )
+                dims = [d for d in explain_by if d != field]
+                main = (
+                    _main_sources(
+                        _sources(acc[in_series], reg_months[in_series], m, window, grid_months[0], dims),
+                        count,
+                        mean,
+                    )
+                    if dims
+                    else []
+                )
+                clause = _source_clause(main[0], window) if main else ""
                 found.append(
                     (
                         m,
@@ -382,7 +506,7 @@ def spikes(
                             month=m,
                             message=(
                                 f"{name} {m} 受理 {count} 件，{history}"
-                                f"（泊松检验 p={p:.2g}，校正后阈值 {threshold:.2g}）。"
+                                f"（泊松检验 p={p:.2g}，校正后阈值 {threshold:.2g}）{clause}。"
                             ),
                             numbers={
                                 "field": field,
@@ -394,6 +518,7 @@ def spikes(
                                 "threshold": threshold,
                                 "tests": n_tests,
                                 "window": window,
+                                "sources": main,
                             },
                             case_ids=_ids(cell),
                         ),
@@ -401,6 +526,69 @@ def spikes(
                 )
     found.sort(key=lambda t: (t[0], t[1], t[2]))
     return [f for *_, f in found]
+
+
+def spike_breakdown(
+    cases: pd.DataFrame,
+    finding: Finding,
+    by: Sequence[str] = BREAKDOWN_BY,
+    top: int = 5,
+) -> pd.DataFrame:
+    """Where a spike's excess comes from: the spiking series' month, broken down by other columns.
+
+    Within the finding's series (its numbers' field = value) and month, the accepted cases per
+    value of each column in `by` (the series' own column is skipped), against that value's mean
+    count in the same series over the same trailing window (numbers["window"] months before the
+    month; months before the start of the data are not counted). Rows are sorted by the excess
+    (本月 − mean), largest first, at most `top` per column, the columns in the order of `by`.
+    Blanks are a value of their own (BLANK_LABEL).
+
+    Columns: 维度, 取值, 本月, 前 N 个月平均 (one decimal), 超出 (one decimal). `.attrs` holds
+    the finding's field, value, month and window, and the series' count, baseline and excess.
+    """
+    if finding.kind != "spike":
+        raise ValueError(f"只能分解异常增长的发现（spike），这一条是“{finding.kind}”。")
+    nums = finding.numbers
+    field, value = str(nums["field"]), str(nums["value"])
+    window = int(nums.get("window", SPIKE_WINDOW))
+    month = _month_key(finding.month or "")
+    _check_by(field)
+    dims = [d for d in dict.fromkeys(by) if d != field]
+    for dim in dims:
+        _check_dimension(dim)
+    acc = accepted_cases(cases)
+    acc = acc[acc["registered_at"].notna() & (acc["registered_at"] <= _cutoff(month, None))]
+    mean_label = f"前 {window} 个月平均"
+    columns = ["维度", "取值", "本月", mean_label, "超出"]
+    attrs = {"field": field, "value": value, "month": month, "window": window}
+    if acc.empty:
+        out = pd.DataFrame(columns=columns)
+        out.attrs = attrs
+        return out
+    months = _months(acc)
+    in_series = (_labels(acc[field]) == value).to_numpy()
+    first_month = months.min()
+    sources = _sources(acc[in_series], months[in_series], month, window, first_month, dims)
+    sources = sources.groupby("dim", sort=False, group_keys=False).head(top)
+    series_count = int((months[in_series] == month).sum())
+    history = [_shift_month(month, -k) for k in range(window, 0, -1)]
+    n_history = sum(1 for m in history if m >= first_month)
+    baseline = float(months[in_series].isin(history).sum()) / max(n_history, 1)
+    out = pd.DataFrame(
+        {
+            "维度": sources["dim"].map(DIMENSION_LABELS).to_numpy(dtype=object),
+            "取值": sources["value"].to_numpy(dtype=object),
+            "本月": sources["count"].to_numpy(dtype="int64"),
+            mean_label: sources["baseline"].round(1).to_numpy(dtype="float64"),
+            "超出": sources["excess"].round(1).to_numpy(dtype="float64"),
+        }
+    )
+    out.attrs = attrs | {
+        "count": series_count,
+        "baseline": round(baseline, 2),
+        "excess": round(series_count - baseline, 2),
+    }
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -457,6 +645,45 @@ def _streaks(rates: pd.DataFrame, threshold: float) -> pd.Series:
     return pd.Series(out, dtype="int64")
 
 
+def _unknown_before(
+    cases: pd.DataFrame, month: str, cutoff: Any, streaks: pd.Series
+) -> dict[str, str | None]:
+    """For each unit under the threshold: the month just before its streak when the data lacks it.
+
+    A streak is known to have begun when the month before it is in the data (the unit was at or
+    above the threshold then, or accepted nothing while other cases were registered). When that
+    month is before the data's first month, or no case at all was registered in it (a month missing
+    from the exports), the data cannot tell: the value is that month; otherwise None.
+    """
+    month = _month_key(month)
+    regs = cases["registered_at"]
+    regs = regs[regs.notna() & (regs <= _cutoff(month, cutoff))]
+    present = set(regs.dt.to_period("M").astype(str))
+    out: dict[str, str | None] = {}
+    for unit, streak in streaks.items():
+        if streak < 1:
+            continue
+        before = _shift_month(month, -int(streak))
+        out[str(unit)] = None if before in present else before
+    return out
+
+
+def _first_month(cases: pd.DataFrame) -> str | None:
+    regs = cases["registered_at"].dropna()
+    return str(regs.min().to_period("M")) if len(regs) else None
+
+
+def _streak_note(streak: int, missing: str, first_month: str | None) -> str:
+    """Why the streak may be longer than counted (Chinese, no final punctuation)."""
+    if first_month is None or missing < first_month:
+        where = "数据中没有更早的月份"
+    else:
+        where = f"数据中没有 {missing} 的案件"
+    if streak == 1:
+        return f"{where}，无法判断是否连续"
+    return f"{where}，无法判断此前是否也低于阈值，实际连续月数可能更多"
+
+
 def threshold_history(
     cases: pd.DataFrame, branch: Branch, month: str, months: int = 12, cutoff: Any = None
 ) -> pd.DataFrame:
@@ -466,14 +693,28 @@ def threshold_history(
     branch.rate_rule, each month as of its own month end, `month` itself as of `cutoff` when given;
     blank when nothing was accepted), and 连续低于阈值月数: consecutive months ending at `month`
     under branch.closure_rate_threshold, counted back through all the data (a blank month ends it).
+
+    When some unit's streak reaches back to a month the data does not hold (before the data's
+    first month, e.g. a single-month export, or a month with no case at all), its count is only
+    what the data shows: a last column 说明 (STREAK_NOTE_LABEL) then says so for those units and
+    is blank for the others; `.attrs["streak_unknown_before"]` maps each such unit to that month.
     """
     all_months, _, _, rates = _monthly_rates(cases, branch, month, cutoff)
     shown = all_months[-months:]
+    streaks = _streaks(rates, branch.closure_rate_threshold).reindex(branch.units)
     table = rates[shown].copy()
     table.insert(0, "单位名称", branch.units)
     table.insert(0, "序号", [e.seq for e in branch.roster])
-    table[STREAK_LABEL] = _streaks(rates, branch.closure_rate_threshold).reindex(branch.units).to_numpy()
-    return table.reset_index(drop=True)
+    table[STREAK_LABEL] = streaks.to_numpy()
+    unknown = {u: m for u, m in _unknown_before(cases, month, cutoff, streaks).items() if m is not None}
+    if unknown:
+        first = _first_month(cases)
+        table[STREAK_NOTE_LABEL] = [
+            _streak_note(int(streaks[u]), unknown[u], first) if u in unknown else "" for u in branch.units
+        ]
+    table = table.reset_index(drop=True)
+    table.attrs = {"month": _month_key(month), "streak_unknown_before": unknown}
+    return table
 
 
 def threshold_breaches(
@@ -481,11 +722,17 @@ def threshold_breaches(
 ) -> list[Finding]:
     """Roster units under the closure-rate threshold in `month`, with how long they have been under.
 
-    Each finding's case ids are the unit's cases still pending at the cutoff.
+    Each finding's case ids are the unit's cases still pending at the cutoff. numbers["streak"] is
+    the months in a row under the threshold that the data shows; numbers["streak_known"] is False
+    when the month before the streak is not in the data (before its first month, e.g. a
+    single-month export, or a month with no case at all): the message then does not claim the
+    unit is under the threshold for the first time (or for exactly that many months).
     """
     month = _month_key(month)
     _, accepted, closed_n, rates = _monthly_rates(cases, branch, month, cutoff)
     streaks = _streaks(rates, branch.closure_rate_threshold)
+    unknown = _unknown_before(cases, month, cutoff, streaks)
+    first = _first_month(cases)
     end_cutoff = _cutoff(month, cutoff)
     cohort = _cohort(cases, month, end_cutoff)
     threshold = branch.closure_rate_threshold
@@ -501,7 +748,12 @@ def threshold_breaches(
         )
         unit_cases = cohort[cohort["unit"] == unit]
         pending = unit_cases[~closed_by(unit_cases, end_cutoff).to_numpy()]
-        since = "本月首次低于阈值" if streak == 1 else f"已连续 {streak} 个月低于阈值"
+        missing = unknown.get(unit)
+        if missing is not None:
+            lead = "本月低于阈值" if streak == 1 else f"已连续 {streak} 个月低于阈值"
+            since = f"{lead}（{_streak_note(streak, missing, first)}）"
+        else:
+            since = "本月首次低于阈值" if streak == 1 else f"已连续 {streak} 个月低于阈值"
         findings.append(
             Finding(
                 kind="threshold",
@@ -518,6 +770,7 @@ def threshold_breaches(
                     "pending": len(pending),
                     "threshold": threshold,
                     "streak": streak,
+                    "streak_known": missing is None,
                 },
                 case_ids=_ids(pending),
             )

@@ -8,15 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kwstats.checks import Finding
 from kwstats.indicators import COUNT_COLUMNS, default_cutoff, unit_table
 from kwstats.investigate import (
     BLANK_LABEL,
     SPIKE_METHOD,
     STREAK_LABEL,
+    STREAK_NOTE_LABEL,
     change_by,
     drill_down,
     monthly_counts,
     poisson_sf,
+    spike_breakdown,
     spikes,
     threshold_breaches,
     threshold_history,
@@ -214,6 +217,115 @@ def test_series_new_in_the_data_is_flagged_once_big_enough():
     assert "南广所 2021-12 受理 16 件，前 12 个月没有案件" in found[0].message
 
 
+# --- spike breakdown ----------------------------------------------------------------------------
+
+
+def _month_rows(
+    unit: str, month: str, n: int, tag: str, channels=("电话", "互联网平台"), **fixed
+) -> list[dict]:
+    """n complaints of one unit in one month; goods and channel cycle unless fixed."""
+    start = pd.Period(month, freq="M").start_time
+    return [
+        {
+            "case_id": f"{unit}-{month}-{tag}{j:03d}",
+            "kind": "投诉",
+            "unit": unit,
+            "registered_at": start + pd.Timedelta(hours=j),
+            "goods_category": ["食品", "服装", "家电"][j % 3],
+            "problem_category": "质量",
+            "channel": channels[j % len(channels)],
+            **fixed,
+        }
+        for j in range(n)
+    ]
+
+
+def _flat_with_extra(extra: list[dict]) -> pd.DataFrame:
+    """站前所: 21 cases every month of 2020-01..2021-12, plus `extra` (2021-06)."""
+    rows = [r for m in MONTHS_24 for r in _month_rows("站前所", m, 21, "n")]
+    return make_cases(rows + extra)
+
+
+def test_spike_breakdown_names_the_concentrated_value():
+    extra = _month_rows(
+        "站前所", "2021-06", 42, "x", goods_category="教育培训", channel="电话", respondent="某培训学校"
+    )
+    cases = _flat_with_extra(extra)
+    (f,) = spikes(cases, by=("unit",))
+    assert (f.month, f.numbers["count"], f.numbers["baseline"]) == ("2021-06", 63, 21.0)
+    # goods, respondent and channel each hold the whole excess (42); 质量 too, but it is every case
+    # anyway (grew no faster than the series), and the blank respondents are never named.
+    assert [(s["field"], s["value"]) for s in f.numbers["sources"]] == [
+        ("goods_category", "教育培训"),
+        ("respondent", "某培训学校"),
+        ("channel", "电话"),
+    ]
+    assert f.message.endswith("，主要来自 涉及客体分类“教育培训”（本月 42 件，前 12 个月没有）。")
+    assert "泊松检验" in f.message
+
+    table = spike_breakdown(cases, f, top=2)
+    assert list(table.columns) == ["维度", "取值", "本月", "前 12 个月平均", "超出"]
+    assert table["维度"].unique().tolist() == ["涉及客体分类", "涉及问题分类", "被投诉/举报方", "诉求来源"]
+    goods = table[table["维度"] == "涉及客体分类"]
+    assert goods["取值"].tolist()[0] == "教育培训" and len(goods) == 2
+    assert goods.iloc[0][["本月", "前 12 个月平均", "超出"]].tolist() == [42, 0.0, 42.0]
+    channel = table[table["维度"] == "诉求来源"].set_index("取值")
+    assert channel.loc["电话", ["本月", "前 12 个月平均", "超出"]].tolist() == [53, 11.0, 42.0]
+    resp = table[table["维度"] == "被投诉/举报方"].set_index("取值")
+    assert resp.loc[BLANK_LABEL, ["本月", "前 12 个月平均", "超出"]].tolist() == [21, 21.0, 0.0]
+    assert table.attrs["count"] == 63 and table.attrs["excess"] == 42.0
+    # Every value's count of the month: the counts of a dimension add up to the spike.
+    full = spike_breakdown(cases, f, by=("goods_category", "channel", "kind"), top=100)
+    assert full.groupby("维度")["本月"].sum().tolist() == [63, 63, 63]
+    assert full["超出"].tolist() == sorted(full["超出"], reverse=True)[:1] + full["超出"].tolist()[1:]
+    with pytest.raises(KeyError, match="不能按"):
+        spike_breakdown(cases, f, by=("content",))
+    with pytest.raises(ValueError, match="只能分解"):
+        spike_breakdown(cases, Finding(kind="threshold", message="", month="2021-06"))
+
+
+def test_spread_excess_names_nothing():
+    extra = _month_rows("站前所", "2021-06", 42, "x", channels=("电话", "互联网平台", "来函"))
+    (f,) = spikes(_flat_with_extra(extra), by=("unit",))
+    assert f.numbers["sources"] == [] and "主要来自" not in f.message
+    assert f.message.endswith("）。")
+    # explain_by=() skips the breakdown altogether.
+    (bare,) = spikes(_flat_with_extra(extra), by=("unit",), explain_by=())
+    assert bare.numbers["sources"] == [] and bare.message == f.message
+
+
+@pytest.fixture(scope="module")
+def generated_sample():
+    sample = pytest.importorskip("kwstats.sample")
+    return sample, sample.generate_cases()
+
+
+def test_sample_spike_breakdown_points_at_the_planted_cases(generated_sample):
+    sample, cases = generated_sample
+    planted = sample.PLANTED_SPIKE
+    found = spikes(cases, planted["month"])
+    (f,) = [f for f in found if f.numbers["field"] == "unit" and f.unit == planted["unit"]]
+    table = spike_breakdown(cases, f)
+    goods = table[table["维度"] == "涉及客体分类"]
+    respondents = table[table["维度"] == "被投诉/举报方"]
+    assert goods.iloc[0]["取值"] == planted["category"]
+    assert respondents.iloc[0]["取值"] == planted["respondent"]
+    assert respondents.iloc[0]["本月"] >= planted["extra"]
+    assert "承办单位" not in set(table["维度"])  # the series' own column
+    assert table.groupby("维度", sort=False).size().max() == 5
+    assert table.attrs["count"] == f.numbers["count"]
+    assert table.attrs["baseline"] == pytest.approx(f.numbers["baseline"], abs=0.01)
+    # The message names the category, with the same numbers as the breakdown.
+    top = goods.iloc[0]
+    assert f"，主要来自 涉及客体分类“{planted['category']}”（本月 {top['本月']} 件，" in f.message
+    assert f"前 12 个月平均 {top['前 12 个月平均']:.1f} 件）。" in f.message
+    # The category's own spike is explained the other way round: by the unit.
+    (g,) = [g for g in found if g.numbers["field"] == planted["field"]]
+    assert f"主要来自 承办单位“{planted['unit']}”" in g.message
+    by_unit = spike_breakdown(cases, g)
+    assert by_unit[by_unit["维度"] == "承办单位"].iloc[0]["取值"] == planted["unit"]
+
+
 # --- threshold history --------------------------------------------------------------------------
 
 
@@ -265,6 +377,63 @@ def test_threshold_history_streak_and_own_month_cutoff(branch):
     assert "已连续 3 个月低于阈值" in found[0].message and "75%（3/4）" in found[0].message
     assert len(found[0].case_ids) == found[0].numbers["pending"] == 1
     assert "本月首次低于阈值" in found[1].message
+    assert [f.numbers["streak_known"] for f in found] == [True, True]
+    assert STREAK_NOTE_LABEL not in hist.columns
+
+
+def _rate_rows(unit: str, month: str, closed: int, pending: int) -> list[dict]:
+    return [
+        {
+            "kind": "投诉",
+            "unit": unit,
+            "registered_at": f"{month}-05",
+            **({"closed_at": f"{month}-20"} if i < closed else {}),
+        }
+        for i in range(closed + pending)
+    ]
+
+
+def test_single_month_export_does_not_claim_a_first_breach(branch):
+    cases = make_cases(_rate_rows("站前所", "2022-01", 3, 2) + _rate_rows("南广所", "2022-01", 5, 0))
+    (f,) = threshold_breaches(cases, branch, "2022-01")
+    assert f.unit == "站前所" and f.numbers["streak"] == 1 and f.numbers["streak_known"] is False
+    assert "首次" not in f.message
+    assert "本月低于阈值（数据中没有更早的月份，无法判断是否连续）" in f.message
+    hist = threshold_history(cases, branch, "2022-01").set_index("单位名称")
+    assert list(hist.columns) == ["序号", "2022-01", STREAK_LABEL, STREAK_NOTE_LABEL]
+    assert hist.loc["站前所", STREAK_LABEL] == 1
+    assert hist.loc["站前所", STREAK_NOTE_LABEL] == "数据中没有更早的月份，无法判断是否连续"
+    assert hist.loc["南广所", STREAK_NOTE_LABEL] == ""
+    assert hist.attrs["streak_unknown_before"] == {"站前所": "2021-12"}
+
+
+def test_streak_reaching_the_start_of_the_data_or_a_missing_month(branch):
+    rows = (
+        _rate_rows("站前所", "2021-11", 1, 1)  # under from the data's first month on
+        + _rate_rows("站前所", "2021-12", 1, 1)
+        + _rate_rows("南广所", "2021-11", 4, 0)  # at or above in November: a real first breach
+        + _rate_rows("南广所", "2021-12", 1, 1)
+        + _rate_rows("南广所", "2022-02", 1, 1)  # no case at all in 2022-01
+    )
+    cases = make_cases(rows)
+    first = threshold_breaches(cases, branch, "2021-11")
+    assert [(f.unit, f.numbers["streak_known"]) for f in first] == [("站前所", False)]
+    assert "首次" not in first[0].message
+
+    found = {f.unit: f for f in threshold_breaches(cases, branch, "2021-12")}
+    assert found["站前所"].numbers["streak"] == 2 and not found["站前所"].numbers["streak_known"]
+    assert (
+        "已连续 2 个月低于阈值（数据中没有更早的月份，无法判断此前是否也低于阈值" in found["站前所"].message
+    )
+    assert found["南广所"].numbers["streak_known"] and "本月首次低于阈值" in found["南广所"].message
+
+    (gap,) = threshold_breaches(cases, branch, "2022-02")
+    assert gap.unit == "南广所" and not gap.numbers["streak_known"]
+    assert "（数据中没有 2022-01 的案件，无法判断是否连续）" in gap.message
+    hist = threshold_history(cases, branch, "2021-12").set_index("单位名称")
+    assert hist.loc["站前所", STREAK_LABEL] == 2
+    assert "实际连续月数可能更多" in hist.loc["站前所", STREAK_NOTE_LABEL]
+    assert hist.loc["南广所", STREAK_NOTE_LABEL] == ""
 
 
 # --- top categories and drill-down --------------------------------------------------------------
