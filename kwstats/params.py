@@ -145,7 +145,7 @@ def _read_yaml(path: Path) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列附近" if mark is not None else ""
         raise ParamsError(
-            f"参数文件 {path} {where}格式不对：请检查冒号是否为英文半角“:”且后面有空格、缩进是否用空格而不是 Tab。"
+            f"参数文件 {path} {where}不是有效的 YAML：请检查冒号是否为英文半角“:”且后面有空格、缩进是否用空格而不是 Tab。"
             f"（{getattr(exc, 'problem', '') or exc}）"
         ) from None
 

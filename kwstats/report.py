@@ -297,6 +297,12 @@ class Report:
         """Spikes, threshold breaches and overdue cases of the month, as findings."""
         return self.spike_findings() + self.threshold_findings() + self.overdue_findings()
 
+    def spike_breakdown(self, finding: checks.Finding) -> pd.DataFrame:
+        """Where a spike's excess comes from: other dimensions against their own trailing mean."""
+        from kwstats import investigate
+
+        return investigate.spike_breakdown(self.cases, finding)
+
     def cases_of(self, finding: checks.Finding) -> pd.DataFrame:
         """The case rows behind one finding (masked view)."""
         ids = set(finding.case_ids)

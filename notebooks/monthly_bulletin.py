@@ -90,6 +90,7 @@ spike_list = report.spike_findings()
 display(HTML(frame_html(findings_frame(spike_list))))
 for finding in spike_list:
     display(HTML(heading(finding.message, 4)))
+    display(HTML(frame_html(report.spike_breakdown(finding))))
     display(HTML(frame_html(report.cases_of(finding))))
 
 # %% tags=["analyst"]
