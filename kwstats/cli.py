@@ -272,7 +272,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputFileError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         # a folder without any export is a wrong path (usage); an unreadable file is a data problem
-        return EXIT_USAGE if type(exc).__name__ == "NoExportsFoundError" else EXIT_DATA
+        from kwstats.ingest import NoExportsFoundError
+
+        return EXIT_USAGE if isinstance(exc, NoExportsFoundError) else EXIT_DATA
     except KwstatsError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_DATA

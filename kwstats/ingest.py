@@ -50,6 +50,7 @@ from kwstats.sample_files import MARKER_NAME as _SAMPLE_MARKER
 from kwstats.schema import (
     CASE_COLUMNS,
     DATE_FIELDS,
+    FIELD_LABELS,
     FLAG_FIELDS,
     REJECT_COLUMNS,
     REQUIRED_FIELDS,
@@ -120,10 +121,6 @@ _COALESCED_FIELDS = ("respondent", "content")  # several columns may carry them 
 class NoExportsFoundError(InputFileError):
     """Nothing to read at the given paths: folders (subfolders included) without any .xlsx/.xls/.csv,
     or a path that does not exist. A usage error (a wrong path), not a problem in the data."""
-
-
-class ExportPathNotFoundError(NoExportsFoundError, FileNotFoundError):
-    """A given file or folder does not exist (also a FileNotFoundError, as a wrong path always was)."""
 
 
 @dataclass
@@ -247,7 +244,7 @@ def expand_paths(paths: Iterable[str | Path] | str | Path) -> list[Path]:
     and files (a leading dot, or the Windows hidden attribute, so ``.kwstats*`` folders too), ``~$``
     lock files and subfolders holding the synthetic sample (its ``.sample-version`` marker) are
     skipped. A given file is taken whatever its name. A path that does not exist raises
-    :class:`ExportPathNotFoundError`; an unreadable folder raises :class:`InputFileError`.
+    :class:`NoExportsFoundError`; an unreadable folder raises :class:`InputFileError`.
 
     The order is that of the file names whatever the order of the arguments, so "the first
     occurrence in file-name order" (duplicates) never depends on how the files were given.
@@ -262,7 +259,9 @@ def expand_paths(paths: Iterable[str | Path] | str | Path) -> list[Path]:
         elif p.exists():
             candidates = [p]
         else:
-            raise ExportPathNotFoundError(f"找不到文件或文件夹：{p}。请检查路径和文件名（包括年份、月份）是否写对。")
+            raise NoExportsFoundError(
+                f"找不到文件或文件夹：{p}。请检查路径和文件名（包括年份、月份）是否写对。"
+            )
         for c in candidates:
             key = c.resolve()
             if key not in seen:
@@ -281,9 +280,7 @@ def _skipped_entry(entry: os.DirEntry) -> bool:
     return False
 
 
-def _walk(
-    root: Path, others: list[Path] | None = None, samples: list[Path] | None = None
-) -> list[Path]:
+def _walk(root: Path, others: list[Path] | None = None, samples: list[Path] | None = None) -> list[Path]:
     """The exports under `root`, subfolders included; `others` and `samples` collect what is passed over.
 
     `others`: files that are not exports (by extension); `samples`: synthetic-sample subfolders.
@@ -327,7 +324,9 @@ def _walk(
 def _no_exports_error(given: list[Path]) -> NoExportsFoundError:
     """The error when the given paths (existing folders, by then) hold no export at all."""
     if not given:
-        return NoExportsFoundError("没有给出任何导出文件或文件夹。请指定 12315 平台导出的文件，或存放它们的文件夹。")
+        return NoExportsFoundError(
+            "没有给出任何导出文件或文件夹。请指定 12315 平台导出的文件，或存放它们的文件夹。"
+        )
     others: list[Path] = []
     samples: list[Path] = []
     for folder in given:
@@ -443,7 +442,7 @@ def _password_error(path: Path) -> InputFileError:
 def _technical(exc: BaseException) -> str:
     """The library's own words, for support staff, at the very end of a message."""
     detail = str(exc).strip()
-    return f"（供技术支持参考：{type(exc).__name__}{': ' + detail if detail else ''}）"
+    return f"（供技术支持参考：[{type(exc).__name__}]{' ' + detail if detail else ''}）"
 
 
 def _unreadable_excel_error(path: Path, fmt: str, exc: Exception) -> InputFileError:
@@ -458,12 +457,12 @@ def _unreadable_excel_error(path: Path, fmt: str, exc: Exception) -> InputFileEr
             names = None  # not even a readable zip: truncated or damaged
         if names is not None and "xl/workbook.xml" not in names:
             if "word/document.xml" in names:
-                what = "是 Word 文档，不是 Excel 工作簿"
+                what, todo = "Word 文档", "请确认选对了文件"
             elif any(n.startswith("ppt/") for n in names):
-                what = "是 PowerPoint 文档，不是 Excel 工作簿"
+                what, todo = "PowerPoint 文档", "请确认选对了文件"
             else:
-                what = "是压缩包（zip），不是 Excel 工作簿。如果是下载的压缩包，请先解压，再导入其中的导出文件"
-            return InputFileError(f"{path}：这个文件{what}。请确认选对了文件。{tech}")
+                what, todo = "压缩包（zip）", "如果是下载的压缩包，请先解压，再导入其中的导出文件"
+            return InputFileError(f"{path}：这个文件是{what}，不是 Excel 工作簿。{todo}。{tech}")
         return InputFileError(
             f"{path}：文件看起来已损坏（可能没有下载完整，或复制时中断），无法按 Excel 工作簿读取。"
             f"{reexport}；如果只有这一份，可以试着用 Excel 或 WPS 打开，另存为 .xlsx 再导入。{tech}"
@@ -554,7 +553,7 @@ def _parse_csv(path: Path, text: str, delimiter: str) -> tuple[list[list[str]], 
             prev = reader.line_num
     except csv.Error as exc:
         raise InputFileError(
-            f"{path}：第 {prev + 1} 行附近 CSV 格式有误，可能是某个格子的引号（\"）没有成对，"
+            f'{path}：第 {prev + 1} 行附近 CSV 格式有误，可能是某个格子的引号（"）没有成对，'
             f"使后面的内容都连成了一格。请用记事本或 Excel 查看这一行，改正后再导入，"
             f"或从平台重新导出为 .xlsx。{_technical(exc)}"
         ) from None
@@ -638,8 +637,38 @@ def _map_columns(
     return columns, unmapped, dropped
 
 
+def _read_bytes(path: Path, limit: int = -1) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(limit)
+    except OSError as exc:
+        raise _os_error(path, exc) from None
+
+
+def _sniff(head: bytes, by_extension: str) -> str:
+    """The file's type from its first bytes: "xlsx" (zip), "xls" (OLE), else for a .csv "csv", and
+    for a .xls/.xlsx "html-xls" (markup), "xml-xls" (Excel 2003 XML), "text" or "binary"."""
+    if head.startswith(_ZIP_MAGIC):
+        return "xlsx"
+    if head.startswith(_OLE_MAGIC):
+        return "xls"
+    if by_extension == "csv":
+        return "csv"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = head.decode("utf-16", errors="ignore")
+    else:  # tags are ASCII in UTF-8 and GB18030 alike
+        text = head.removeprefix(codecs.BOM_UTF8).decode("latin-1")
+    text = text.lstrip().lower()
+    if text.startswith("<"):
+        if "<html" not in text and ("<workbook" in text or "<ss:workbook" in text):
+            return "xml-xls"
+        return "html-xls"
+    return "binary" if b"\x00" in head else "text"
+
+
 def _read_file(
     path: Path,
+    source: str,
     branch: Branch,
     aliases: dict[str, tuple[str, int]],
     personal: set[str],
@@ -647,21 +676,48 @@ def _read_file(
 ) -> list[_Raw]:
     """Read one file (every worksheet of a workbook), find the header, keep only the mapped columns.
 
-    Personal columns are dropped here.
+    `source` is how its rows name it (see :func:`_source_labels`). The type comes from the content
+    (:func:`_sniff`): an .xls that is a zip is read as .xlsx, an "Excel export" that is an HTML
+    table as a table. Personal columns are dropped here.
     """
     if not path.exists():
         raise InputFileError(f"找不到文件：{path}。请检查路径和文件名。")
     if not path.is_file():
-        raise InputFileError(f"{path} 不是文件。")
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
+        raise InputFileError(f"{path}：不是普通文件，无法读取。请给出导出文件，或存放导出文件的文件夹。")
+    suffix = path.suffix.lower()
+    ext_fmt = FORMATS.get(suffix)
+    if ext_fmt is None:
         raise InputFileError(
             f"{path}：不是支持的导出格式（只支持 .xlsx、.xls、.csv）。请从 12315 平台重新导出。"
         )
+    head = _read_bytes(path, _SNIFF_BYTES)
+    if not head:
+        raise InputFileError(
+            f"文件是空的（0 字节）：{path}。导出或下载可能没有成功，请从 12315 平台重新导出后再导入。"
+        )
+    fmt = _sniff(head, ext_fmt)
     if fmt == "csv":
-        return [_read_csv(path, branch, aliases, personal, warnings)]
+        return [_read_csv(path, source, branch, aliases, personal, warnings)]
+    if fmt == "html-xls":
+        return [_read_html(path, source, branch, aliases, personal, warnings)]
+    if fmt == "xml-xls":
+        raise InputFileError(
+            f"{path}：这是“XML 表格（Excel 2003）”格式的文件，不能直接读取。"
+            f"请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
+        )
+    if fmt == "text":
+        raise InputFileError(
+            f"{path}：扩展名是 {suffix}，但内容是文本，不是 Excel 工作簿。"
+            f"如果是逗号或制表符分隔的表格，请把扩展名改为 .csv 再导入；"
+            f"否则请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
+        )
+    if fmt == "binary":
+        raise InputFileError(
+            f"{path}：扩展名是 {suffix}，但内容既不是 Excel 工作簿，也不是网页表格或文本，无法识别。"
+            f"请确认选对了文件，或从 12315 平台重新导出。"
+        )
 
-    sheets, hidden = _read_excel(path)
+    sheets, hidden = _read_excel(path, fmt)
     several = len(sheets) + len(hidden) > 1
     raws: list[_Raw] = []
     skipped: list[str] = []
@@ -671,23 +727,23 @@ def _read_file(
         if grid.size == 0 or not (grid != "").any():
             continue  # an empty worksheet holds nothing to lose
         header_idx, best = _find_header(grid, aliases)
-        source = f"{path.name}[{name}]" if several else path.name
+        sheet_source = f"{source}[{name}]" if several else source
         if header_idx is not None:
             lines = list(range(1, grid.shape[0] + 1))
             raws.append(
                 _build_raw(
-                    path, source, fmt, None, name, grid, lines, header_idx, aliases, personal, warnings
+                    path, sheet_source, fmt, None, name, grid, lines, header_idx, aliases, personal, warnings
                 )
             )
             continue
         matched = _matched_fields(grid[best], aliases)
         candidates.append((len(matched), name, grid, best))
         why = (
-            f"缺少必需列“{next(f for f in REQUIRED_FIELDS if f not in matched)}”"
+            f"缺少必需列“{FIELD_LABELS[next(f for f in REQUIRED_FIELDS if f not in matched)]}”"
             if matched
             else f"前 {HEADER_SCAN_ROWS} 行中没有可识别的表头"
         )
-        skipped.append(f"{path.name}：工作表“{name}”没有找到案件表头（{why}），未读取。")
+        skipped.append(f"{source}：工作表“{name}”没有找到案件表头（{why}），未读取。")
     if not raws and not candidates:
         raise InputFileError(f"{path}：文件是空的，没有任何内容。请确认导出是否成功。")
     if not raws:
@@ -700,7 +756,7 @@ def _read_file(
     warnings.extend(skipped)
     if hidden:
         names = "、".join(f"“{h}”" for h in hidden)
-        warnings.append(f"{path.name}：隐藏的工作表 {names} 未读取；如其中有案件，请取消隐藏后再导入。")
+        warnings.append(f"{source}：隐藏的工作表 {names} 未读取；如其中有案件，请取消隐藏后再导入。")
     return raws
 
 
@@ -721,6 +777,7 @@ def _missing_column(
 
 def _read_csv(
     path: Path,
+    source: str,
     branch: Branch,
     aliases: dict[str, tuple[str, int]],
     personal: set[str],
@@ -755,7 +812,166 @@ def _read_csv(
                 )
         raise err
     return _build_raw(
-        path, path.name, "csv", decoded.encoding, None, grid, lines, header_idx, aliases, personal, warnings
+        path, source, "csv", decoded.encoding, None, grid, lines, header_idx, aliases, personal, warnings
+    )
+
+
+class _TableParser(HTMLParser):
+    """The rows of every <table> in a page, as lists of cell text in document order.
+
+    Cell text is what a browser (or Excel) shows: runs of whitespace collapsed to one space, <br> a
+    line break, &nbsp; a space. colspan and rowspan are spread out with empty cells so that columns
+    stay aligned; <script> and <style> are skipped.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.rows: list[list[str]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._colspan = 1
+        self._rowspan = 1
+        self._pending: dict[int, int] = {}  # column -> rows below still covered by a rowspan
+        self._covered: set[int] = set()  # columns of the current row covered from above
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag == "tr":
+            self._end_row()
+            self._start_row()
+        elif tag in ("td", "th"):
+            self._end_cell()
+            if self._row is None:  # a cell without <tr>
+                self._start_row()
+            a = dict(attrs)
+            self._colspan, self._rowspan = _span(a.get("colspan")), _span(a.get("rowspan"))
+            self._cell = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append("\n")
+        elif tag == "table":
+            self._end_row()
+            self._pending.clear()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+        elif tag in ("td", "th"):
+            self._end_cell()
+        elif tag in ("tr", "table"):
+            self._end_row()
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br" and self._cell is not None:
+            self._cell.append("\n")
+        elif tag in ("td", "th"):  # <td/>: an empty cell
+            self.handle_starttag(tag, attrs)
+            self._end_cell()
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None and not self._skip:
+            self._cell.append(re.sub(r"[ \t\r\n\f\xa0]+", " ", data))
+
+    def close(self) -> None:
+        super().close()
+        self._end_row()
+
+    def _start_row(self) -> None:
+        self._row = []
+        self._covered = {c for c, n in self._pending.items() if n > 0}
+
+    def _skip_covered(self) -> None:
+        assert self._row is not None
+        while len(self._row) in self._covered:
+            self._row.append("")
+
+    def _end_cell(self) -> None:
+        if self._cell is None or self._row is None:
+            self._cell = None
+            return
+        text = re.sub(r" *\n *", "\n", "".join(self._cell)).strip()
+        self._cell = None
+        self._skip_covered()
+        col = len(self._row)
+        self._row.append(text)
+        self._row.extend([""] * (self._colspan - 1))
+        if self._rowspan > 1:
+            for c in range(col, col + self._colspan):
+                self._pending[c] = self._rowspan - 1
+
+    def _end_row(self) -> None:
+        self._end_cell()
+        if self._row is None:
+            return
+        if self._covered:
+            self._skip_covered()
+        self.rows.append(self._row)
+        for c in self._covered:
+            self._pending[c] -= 1
+            if self._pending[c] <= 0:
+                del self._pending[c]
+        self._row, self._covered = None, set()
+
+
+def _span(value: str | None) -> int:
+    try:
+        n = int(str(value).strip().rstrip(";"))
+    except ValueError:
+        return 1
+    return n if 1 <= n <= _MAX_SPAN else 1
+
+
+def _decode_html(path: Path, data: bytes) -> tuple[str, str]:
+    """A page's text and encoding: UTF-16 (with BOM), UTF-8 (with or without BOM), else GB18030."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = [("utf-16", data)]
+    else:
+        bom = data.startswith(codecs.BOM_UTF8)
+        candidates = [
+            ("utf-8-sig" if bom else "utf-8", data.removeprefix(codecs.BOM_UTF8)),
+            ("gb18030", data),
+        ]
+    for encoding, raw in candidates:
+        try:
+            return raw.decode("utf-8" if encoding == "utf-8-sig" else encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise InputFileError(
+        f"{path}：这是网页格式的表格，但无法识别文字编码（试过 UTF-8、GB18030）。"
+        f"请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
+    )
+
+
+def _read_html(
+    path: Path,
+    source: str,
+    branch: Branch,
+    aliases: dict[str, tuple[str, int]],
+    personal: set[str],
+    warnings: list[str],
+) -> _Raw:
+    """An "Excel export" that is an HTML table: its rows go through the same header detection and
+    mapping as a CSV's. Line numbers are table rows (1-based, all tables of the page in order), as
+    Excel shows them when it opens the file."""
+    text, encoding = _decode_html(path, _read_bytes(path))
+    parser = _TableParser()
+    parser.feed(text)
+    parser.close()
+    if not parser.rows:
+        raise InputFileError(
+            f"{path}：扩展名是 {path.suffix}，实际是网页（HTML）文件，但里面没有表格。"
+            f"请从 12315 平台重新导出，或用 Excel 打开后另存为 .xlsx 再导入。"
+        )
+    grid = _grid(parser.rows)
+    if grid.size == 0 or not (grid != "").any():
+        raise InputFileError(f"{path}：文件是空的，表格里没有任何内容。请确认导出是否成功。")
+    header_idx, best = _find_header(grid, aliases)
+    if header_idx is None:
+        raise _missing_column(str(path), grid[best], aliases, branch)
+    lines = list(range(1, grid.shape[0] + 1))
+    return _build_raw(
+        path, source, "html-xls", encoding, None, grid, lines, header_idx, aliases, personal, warnings
     )
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
+import shutil
 import tempfile
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,7 +19,13 @@ from hypothesis import strategies as st
 
 from kwstats import ingest
 from kwstats.exceptions import InputFileError, MissingColumnError
-from kwstats.ingest import decode_bytes, expand_paths, read_export, read_exports
+from kwstats.ingest import (
+    NoExportsFoundError,
+    decode_bytes,
+    expand_paths,
+    read_export,
+    read_exports,
+)
 from kwstats.params import load_branch
 from kwstats.schema import CASE_COLUMNS, REJECT_COLUMNS
 
@@ -144,6 +153,39 @@ def write_book(path: Path, sheets: dict[str, list[list[object]]], hidden: Sequen
             sheet.hide()
     book.close()
     return path
+
+
+def write_html(
+    path: Path,
+    rows: list[dict[str, object]],
+    *,
+    header: list[str] = HEADER,
+    title: str = "",
+    encoding: str = "utf-8",
+    page: bool = True,
+) -> Path:
+    """The platform's "Excel export" as it often is: an HTML table (in a page, or bare), `encoding`."""
+    cells = "".join(f"<th>{h}</th>" for h in header)
+    body = [f'<tr><td colspan="{len(header)}">{title}</td></tr>'] if title else []
+    body.append(f"<tr>{cells}</tr>")
+    for r in rows:
+        tds = "".join(f"<td x:str>{'&nbsp;' if r.get(h, '') == '' else r.get(h)}</td>" for h in header)
+        body.append(f"<tr>\n  {tds}\n</tr>")
+    table = "<table border=1>\n" + "\n".join(body) + "\n</table>"
+    if page:
+        charset = "gb2312" if encoding == "gb18030" else encoding
+        table = (
+            '<html xmlns:x="urn:schemas-microsoft-com:office:excel">\n<head>'
+            f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">'
+            "<style>td { mso-number-format:'\\@'; }</style><script>var x = '<td>no</td>';</script>"
+            f"</head>\n<body>\n{table}\n</body></html>"
+        )
+    path.write_bytes(table.encode(encoding))
+    return path
+
+
+def first_sentence(exc: BaseException) -> str:
+    return str(exc).split("。")[0]
 
 
 def as_list(d: dict[str, object], header: list[str] = HEADER) -> list[object]:
@@ -400,11 +442,155 @@ def test_corrupt_xlsx(tmp_path: Path, branch) -> None:
     assert "另存为 .xlsx" in str(info.value)
 
 
-def test_html_disguised_as_xls(tmp_path: Path, branch) -> None:
+@pytest.mark.parametrize("name", ["cut.xlsx", "cut.xls"])
+def test_truncated_xlsx_says_damaged_and_re_export(tmp_path: Path, branch, name: str) -> None:
+    whole = write_xlsx(tmp_path / "whole.xlsx", [as_list(row(i)) for i in range(1, 50)])
+    data = whole.read_bytes()
+    path = tmp_path / name
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputFileError) as info:
+        read_export(path, branch)
+    msg, first = str(info.value), first_sentence(info.value)
+    assert name in first and "已损坏" in first
+    assert "Zip" not in first and "Calamine" not in first and "EOCD" not in first
+    assert "请从 12315 平台重新导出" in msg
+    assert msg.endswith("）") and "供技术支持参考：" in msg  # the library's words, last
+
+
+def test_zip_that_is_not_a_workbook(tmp_path: Path, branch) -> None:
+    path = tmp_path / "export.xlsx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("12315.csv", "登记编号\n")
+    with pytest.raises(InputFileError) as info:
+        read_export(path, branch)
+    assert "export.xlsx：这个文件是压缩包（zip），不是 Excel 工作簿。" in str(info.value)
+    assert "请先解压" in str(info.value)
+
+
+def test_password_protected_xlsx(tmp_path: Path, branch) -> None:
+    # an encrypted xlsx is an OLE file holding an "EncryptedPackage" stream
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600) + "EncryptedPackage".encode("utf-16-le")
+    )
+    with pytest.raises(InputFileError, match="locked.xlsx：文件有密码保护"):
+        read_export(path, branch)
+
+
+def test_damaged_xls(tmp_path: Path, branch) -> None:
+    path = tmp_path / "old.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    with pytest.raises(InputFileError) as info:
+        read_export(path, branch)
+    first = first_sentence(info.value)
+    assert "old.xls：文件看起来已损坏" in first and "Cfb" not in first
+
+
+@pytest.mark.parametrize("name", ["empty.xlsx", "empty.xls", "empty.csv"])
+def test_zero_byte_file(tmp_path: Path, branch, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"")
+    with pytest.raises(InputFileError) as info:
+        read_export(path, branch)
+    assert str(info.value).startswith(f"文件是空的（0 字节）：{path}。")
+    assert "重新导出" in str(info.value)
+
+
+# --------------------------------------------------------------------------------------------
+# file type by content
+
+
+def test_xlsx_named_xls_or_csv_is_read_as_xlsx(tmp_path: Path, branch) -> None:
+    real = write_xlsx(tmp_path / "real.xlsx", [as_list(row(1)), as_list(row(2))])
+    for name in ("platform.xls", "platform.csv"):
+        path = tmp_path / name
+        shutil.copy(real, path)
+        result = read_export(path, branch)
+        check_accounting(result)
+        assert result.files[0].format == "xlsx"
+        assert result.cases["case_id"].tolist() == ["K00001", "K00002"]
+        assert set(result.cases["source_file"]) == {name}
+
+
+def test_xls_named_xlsx_is_read_as_xls(tmp_path: Path, branch) -> None:
+    path = tmp_path / "legacy.xlsx"
+    shutil.copy(FIXTURES / "export_legacy.xls", path)
+    result = read_export(path, branch)
+    assert result.files[0].format == "xls"
+    assert result.cases["case_id"].tolist() == ["X001", "X002", "X003"]
+
+
+@pytest.mark.parametrize(("encoding", "page"), [("utf-8", True), ("gb18030", True), ("utf-8", False)])
+def test_html_table_named_xls(tmp_path: Path, branch, encoding: str, page: bool) -> None:
+    rows = [
+        row(1, 登记内容="第一行<br>第二行", **{"挽回经济损失（元）": "1,200.00"}),
+        row(2, 业务类型="举报", 承办单位=" 南广所 ", 办结时间=""),
+        row(3, 业务类型="表扬"),
+        {"序号": "合计", "挽回经济损失（元）": "1300"},
+    ]
+    path = write_html(
+        tmp_path / "导出.xls", rows, title="宽城分局 12315 登记表 &amp; 明细", encoding=encoding, page=page
+    )
+    result = read_export(path, branch)
+    check_accounting(result)
+    (report,) = result.files
+    assert (report.format, report.encoding) == ("html-xls", encoding)
+    assert report.header_line == 2  # table rows, as Excel shows the page
+    assert (report.rows_read, report.rows_used, report.rows_set_aside, report.total_rows) == (4, 2, 2, 1)
+    assert set(report.personal_headers) == {"姓名", "联系电话", "身份证号"}
+    cases = result.cases.set_index("case_id")
+    assert cases["source_line"].tolist() == [3, 4]
+    assert cases.loc["K00001", "content"] == "第一行\n第二行"
+    assert cases.loc["K00001", "recovered_loss"] == 1200.0
+    assert cases.loc["K00001", "registered_at"] == pd.Timestamp("2022-01-05 09:31")
+    assert cases.loc["K00002", "unit"] == "南广所" and pd.isna(cases.loc["K00002", "closed_at"])
+    assert result.rejected[["source_line", "reason"]].values.tolist() == [
+        [5, "业务类型无法识别（应为 投诉、举报、咨询）"],
+        [6, "合计行"],
+    ]
+    assert PHONE not in all_text(result) and ID_NUMBER not in all_text(result)
+
+
+def test_html_table_text_and_spans() -> None:
+    parser = ingest._TableParser()
+    parser.feed(
+        "<table><tr><td colspan=3>标题</td></tr>"
+        "<tr><th rowspan='2'>A</th><td>b&nbsp; \n c</td><td>x <br/> y</td></tr>"
+        "<tr><td>1</td><td>2</td></tr><tr><td/><td>z</td></tr></table>"
+    )
+    parser.close()
+    assert parser.rows == [["标题", "", ""], ["A", "b c", "x\ny"], ["", "1", "2"], ["", "z"]]
+
+
+def test_html_without_table(tmp_path: Path, branch) -> None:
+    path = tmp_path / "fake.xls"
+    path.write_text("<html><body>会话已过期，请重新登录</body></html>", encoding="utf-8")
+    with pytest.raises(InputFileError) as info:
+        read_export(path, branch)
+    assert first_sentence(info.value) == f"{path}：扩展名是 .xls，实际是网页（HTML）文件，但里面没有表格"
+
+
+def test_html_without_header_names_the_headers(tmp_path: Path, branch) -> None:
     path = tmp_path / "fake.xls"
     path.write_text("<html><table><tr><td>登记编号</td></tr></table></html>", encoding="utf-8")
-    with pytest.raises(InputFileError, match="fake.xls"):
+    with pytest.raises(MissingColumnError, match="fake.xls") as info:
         read_export(path, branch)
+    assert info.value.headers == ["登记编号"]
+
+
+def test_xml_spreadsheet_and_text_named_xls(tmp_path: Path, branch) -> None:
+    xml = tmp_path / "2003.xls"
+    xml.write_text(
+        '<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'
+        "<Worksheet><Table><Row><Cell><Data>登记编号</Data></Cell></Row></Table></Worksheet></Workbook>",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputFileError, match="XML 表格（Excel 2003）"):
+        read_export(xml, branch)
+    text = write_csv(tmp_path / "tsv.xls", [row(1)], delimiter="\t")
+    with pytest.raises(InputFileError) as info:
+        read_export(text, branch)
+    assert "扩展名是 .xls，但内容是文本" in str(info.value) and "扩展名改为 .csv" in str(info.value)
 
 
 def test_unknown_encoding(tmp_path: Path, branch) -> None:
@@ -478,8 +664,80 @@ def test_unsupported_suffix_and_empty_file(tmp_path: Path, branch) -> None:
 
 
 def test_folder_without_exports(tmp_path: Path, branch) -> None:
-    with pytest.raises(InputFileError):
+    one, two = tmp_path / "2022-01", tmp_path / "2022-02"
+    (one / "sub").mkdir(parents=True)
+    two.mkdir()
+    (one / "sub" / "下载.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    (two / "说明.txt").write_text("x", encoding="utf-8")
+    (two / "~$lock.xlsx").write_bytes(b"x")
+    with pytest.raises(NoExportsFoundError) as info:
+        read_exports([one, two], branch)
+    assert isinstance(info.value, InputFileError)
+    msg = str(info.value)
+    assert first_sentence(info.value) == (
+        f"在文件夹 {one}、{two} 及其子文件夹中没有找到任何导出文件（查找的是 .xlsx、.xls、.csv 文件）"
+    )
+    assert "其中有压缩包（下载.zip），请先解压再导入。" in msg
+    assert "其中的其他文件（说明.txt）不是导出格式" in msg
+    with pytest.raises(NoExportsFoundError, match="没有给出任何导出文件或文件夹"):
+        read_exports([], branch)
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path, branch) -> None:
+    write_csv(tmp_path / "a.csv", [row(1)])
+    with pytest.raises(NoExportsFoundError) as info:
+        expand_paths([tmp_path / "a.csv", tmp_path / "2022-13"])
+    assert (
+        str(info.value)
+        == f"找不到文件或文件夹：{tmp_path / '2022-13'}。请检查路径和文件名（包括年份、月份）是否写对。"
+    )
+
+
+def test_unreadable_folder_is_said_in_chinese(tmp_path: Path, branch, monkeypatch) -> None:
+    locked = tmp_path / "2022-01"
+    locked.mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(ingest.os, "scandir", scandir)
+    with pytest.raises(InputFileError) as info:
         read_exports([tmp_path], branch)
+    assert first_sentence(info.value) == (
+        f"{locked}：无法读取这个文件夹，没有读取权限，或正被其他程序（如 Excel、WPS）占用"
+    )
+    assert str(info.value).endswith(
+        f"（供技术支持参考：[PermissionError] [Errno 13] Permission denied: '{locked}'）"
+    )
+
+
+def test_unreadable_file_is_said_in_chinese(tmp_path: Path, branch, monkeypatch) -> None:
+    path = write_csv(tmp_path / "a.csv", [row(1)])
+    real_open = Path.open
+
+    def deny(self, *args, **kwargs):
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", deny)
+    with pytest.raises(InputFileError) as info:
+        read_export(path, branch)
+    assert first_sentence(info.value).startswith(f"{path}：无法读取这个文件，没有读取权限")
+    assert "请关闭打开着它的程序" in str(info.value)
+
+
+def test_unbalanced_quote_is_said_in_chinese(tmp_path: Path, branch) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text('登记编号,业务类型\n"K1,投诉\n' + "很长的内容" * 30000 + "\n", encoding="utf-8")
+    with pytest.raises(InputFileError) as info:
+        read_export(path, branch)
+    first = first_sentence(info.value)
+    assert first.startswith(f"{path}：第 2 行附近 CSV 格式有误") and "引号" in first
+    assert "field" not in first and "field larger than field limit" in str(info.value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -645,6 +903,54 @@ def test_argument_order_does_not_change_which_duplicate_is_kept(tmp_path: Path, 
     assert expand_paths([c, b, a]) == [a, c, b]
 
 
+def test_folders_are_read_recursively(tmp_path: Path, branch) -> None:
+    data = tmp_path / "data"
+    jan, feb, deep = data / "2022-01", data / "2022-02", data / "2022-02" / "补报"
+    for d in (jan, feb, deep):
+        d.mkdir(parents=True)
+    a = write_xlsx(jan / "a.xlsx", [as_list(row(1))])
+    b = write_csv(feb / "b.csv", [row(2)])
+    c = write_csv(deep / "c.csv", [row(3)])
+    top = write_csv(data / "d.csv", [row(4)])
+    # passed over: hidden files and folders, .kwstats* folders, lock files, the synthetic sample
+    for skipped in (data / ".kwstats-cache", data / ".git", jan / ".kwstats", data / "sample"):
+        skipped.mkdir()
+        write_csv(skipped / "x.csv", [row(9)])
+    (data / "sample" / ".sample-version").write_text("seed=1\n", encoding="utf-8")
+    write_csv(jan / ".hidden.csv", [row(9)])
+    (jan / "~$a.xlsx").write_bytes(b"lock")
+    (feb / "readme.txt").write_text("x", encoding="utf-8")
+    assert expand_paths([data]) == [a, b, c, top]
+    assert expand_paths([data, b, feb]) == [a, b, c, top]  # each file once
+    result = read_exports([data], branch)
+    check_accounting(result)
+    assert result.cases["case_id"].tolist() == ["K00001", "K00002", "K00003", "K00004"]
+    assert [f.source for f in result.files] == ["a.xlsx", "b.csv", "c.csv", "d.csv"]
+    # the synthetic sample is read when given itself
+    assert [p.name for p in expand_paths([data / "sample"])] == ["x.csv"]
+
+
+def test_same_file_name_in_two_folders_is_told_apart(tmp_path: Path, branch) -> None:
+    jan, feb = tmp_path / "2022-01", tmp_path / "2022-02"
+    jan.mkdir()
+    feb.mkdir()
+    write_csv(jan / "登记表.csv", [row(1), row(2)])
+    write_xlsx(feb / "登记表.xlsx", [as_list(row(5))])  # another name: left as is
+    write_csv(feb / "登记表.csv", [row(3), row(1)])
+    result = read_exports([tmp_path], branch)
+    check_accounting(result)
+    assert [f.source for f in result.files] == ["2022-01/登记表.csv", "2022-02/登记表.csv", "登记表.xlsx"]
+    assert result.cases["source_file"].tolist() == [
+        "2022-01/登记表.csv",
+        "2022-01/登记表.csv",
+        "2022-02/登记表.csv",
+        "登记表.xlsx",
+    ]
+    assert result.rejected[["source_file", "reason"]].values.tolist() == [
+        ["2022-02/登记表.csv", "重复行，与 2022-01/登记表.csv 第 2 行相同"]
+    ]
+
+
 def test_workbook_reads_every_sheet_with_a_header(tmp_path: Path, branch) -> None:
     rows1 = [as_list(row(1)), as_list(row(2))]
     rows2 = [as_list(row(3, 登记时间="2022-02-03 08:00", 办结时间="")), as_list(row(2, 当前环节="办理中"))]
@@ -680,7 +986,7 @@ def test_workbook_reads_every_sheet_with_a_header(tmp_path: Path, branch) -> Non
     skipped = [w for w in result.warnings if "没有找到案件表头" in w]
     assert len(skipped) == 2
     assert "“说明”" in skipped[0] and "“统计”" in skipped[1]
-    assert "缺少必需列“case_id”" in skipped[1]
+    assert "缺少必需列“登记编号”" in skipped[1]
     assert not any("Sheet3" in w for w in result.warnings)  # empty: nothing to lose
     assert any("隐藏的工作表 “旧表” 未读取" in w for w in result.warnings)
     assert result.summary().startswith("读取 1 个文件（2 个工作表）共 5 行：采用 3 行，搁置 2 行")
