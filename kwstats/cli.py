@@ -233,6 +233,7 @@ def _cmd_bulletin(args: argparse.Namespace) -> int:
         params_dir=args.params,
         out_dir=args.out,
         cutoff=args.cutoff,
+        draft=args.draft,
         progress=True,
     )
     for label, path in outputs.items():

@@ -98,3 +98,5 @@ def test_bulletin_without_month_prose_is_a_usage_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "2022-07.yaml" in err and "month:" in err
     assert not (tmp_path / "2022-07").exists()
+    assert main(["bulletin", "--month", "2022-07", "--out", str(tmp_path), "--draft"]) == EXIT_OK
+    assert "【草稿】缺少本月说明文字" in (tmp_path / "2022-07" / "bulletin.html").read_text(encoding="utf-8")
