@@ -38,18 +38,21 @@ report = build_report(month, data_paths, params_dir, cutoff, official=official)
 
 # %%
 # 正式版：工作动态解读、数据分析（一）至（五）、统计表。
-display(HTML(report.introduction_html()))
-display(HTML(report.analysis_html()))
-display(HTML(report.extra_indicators_html()))
-display(HTML(report.table_section_html()))
+display(
+    HTML(
+        report.introduction_html()
+        + report.analysis_html()
+        + report.extra_indicators_html()
+        + report.table_section_html()
+    )
+)
 
 # %%
 display(Image(data=figure_to_png_bytes(report.chart())))
 
 # %%
 # 正式版：典型案例、落款与报送时间。
-display(HTML(report.typical_case_html()))
-display(HTML(report.signature_html()))
+display(HTML(report.typical_case_html() + report.signature_html()))
 
 # %% [markdown] tags=["analyst"]
 # # 分析员部分（正式版不含）
@@ -67,18 +70,26 @@ print(report.consultation_note())
 display(HTML(frame_html(report.rejected_view())))
 
 # %% tags=["analyst"]
-display(HTML(heading("核对发现", 3)))
-display(HTML(frame_html(report.findings_frame())))
-display(HTML(heading("名册外单位的案件", 4)))
-display(HTML(frame_html(report.finding_cases("off_roster"))))
-display(HTML(heading("内容含 HTML 标记的案件（按文本显示）", 4)))
-display(HTML(frame_html(report.finding_cases("markup_in_text"))))
+display(
+    HTML(
+        heading("核对发现", 3)
+        + frame_html(report.findings_frame())
+        + heading("名册外单位的案件", 4)
+        + frame_html(report.finding_cases("off_roster"))
+        + heading("内容含 HTML 标记的案件（按文本显示）", 4)
+        + frame_html(report.finding_cases("markup_in_text"))
+    )
+)
 
 # %% tags=["analyst"]
-display(HTML(heading("超期与期限", 3)))
-display(HTML(frame_html(report.deadline_summary())))
-display(HTML(frame_html(report.on_time_rates())))
-display(HTML(frame_html(report.overdue_view())))
+display(
+    HTML(
+        heading("超期与期限", 3)
+        + frame_html(report.deadline_summary())
+        + frame_html(report.on_time_rates())
+        + frame_html(report.overdue_view())
+    )
+)
 
 # %% tags=["analyst"]
 from kwstats.checks import findings_frame
@@ -94,32 +105,43 @@ for finding in spike_list:
     display(HTML(frame_html(report.cases_of(finding))))
 
 # %% tags=["analyst"]
-display(HTML(heading("受理量同比、环比", 3)))
-display(HTML(para(report.volume_view()["message"])))
-display(HTML(heading("按单位", 4)))
-display(HTML(frame_html(report.change_view("unit"))))
-display(HTML(heading("按问题分类", 4)))
-display(HTML(frame_html(report.change_view("problem_category"))))
-display(HTML(heading("按客体分类", 4)))
-display(HTML(frame_html(report.change_view("goods_category"))))
+display(
+    HTML(
+        heading("受理量同比、环比", 3)
+        + para(report.volume_view()["message"])
+        + heading("按单位", 4)
+        + frame_html(report.change_view("unit"))
+        + heading("按问题分类", 4)
+        + frame_html(report.change_view("problem_category"))
+        + heading("按客体分类", 4)
+        + frame_html(report.change_view("goods_category"))
+    )
+)
 
 # %% tags=["analyst"]
-display(HTML(heading("办结率阈值：近 12 个月", 3)))
-display(HTML(frame_html(report.threshold_view())))
-display(HTML(frame_html(findings_frame(report.threshold_findings()))))
+display(
+    HTML(
+        heading("办结率阈值：近 12 个月", 3)
+        + frame_html(report.threshold_view())
+        + frame_html(findings_frame(report.threshold_findings()))
+    )
+)
 
 # %% tags=["analyst"]
-display(HTML(heading("主要问题、客体与来源渠道", 3)))
-display(HTML(frame_html(report.top_view("problem_category"))))
-display(HTML(frame_html(report.top_view("goods_category"))))
-display(HTML(frame_html(report.top_view("channel"))))
+display(
+    HTML(
+        heading("主要问题、客体与来源渠道", 3)
+        + frame_html(report.top_view("problem_category"))
+        + frame_html(report.top_view("goods_category"))
+        + frame_html(report.top_view("channel"))
+    )
+)
 
 # %% tags=["analyst"]
 # 下钻：表中任一格背后的案件。例：全局“办理中”的案件（受理而未办结）。
 # 其他格：report.behind("站前所", "reports_closed")（列名见统计表 CSV 表头）；
 # 任一发现：report.cases_of(finding)；按分类：kwstats.investigate.drill_down(report.cases, month, by=..., value=...)。
-display(HTML(heading("明细下钻：本月办理中的案件", 3)))
-display(HTML(frame_html(report.pending_view())))
+display(HTML(heading("明细下钻：本月办理中的案件", 3) + frame_html(report.pending_view())))
 
 # %% tags=["analyst"]
 # 正式运行时（kwstats bulletin）把统计表写成 xlsx，放在通报旁边。
