@@ -251,13 +251,19 @@ class MonthSummary:
 
 
 def summarize(
-    cases: pd.DataFrame, branch: Branch, month: str, cutoff: pd.Timestamp | None = None
+    cases: pd.DataFrame,
+    branch: Branch,
+    month: str,
+    cutoff: pd.Timestamp | None = None,
+    *,
+    table: pd.DataFrame | None = None,
 ) -> MonthSummary:
-    """All figures of the bulletin's sentences for `month`."""
+    """All figures of the bulletin's sentences for `month` (pass `table` if already computed)."""
     cutoff = default_cutoff(month) if cutoff is None else cutoff
     cohort = month_cohort(cases, month, cutoff)
     acc = accepted_cases(cohort)
-    table = unit_table(cases, branch, month, cutoff)
+    if table is None:
+        table = unit_table(cases, branch, month, cutoff)
     g = table.iloc[0]
     closed_mask = closed_by(acc, cutoff)
     loss = float(acc.loc[closed_mask, "recovered_loss"].sum())

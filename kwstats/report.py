@@ -69,11 +69,6 @@ class Report:
         return self.ingest.cases
 
     # ---- official sections -------------------------------------------------------------
-    def title(self) -> str:
-        from kwstats.bulletin import bulletin_title
-
-        return bulletin_title(self.branch.short_name, self.month)
-
     def write_table_xlsx(self, out_dir: str | Path) -> Path:
         """The unit table as a formatted xlsx, next to the bulletin."""
         s = self.summary
@@ -438,7 +433,7 @@ def build_report(
     result = ingest if ingest is not None else load_cases(branch, data)
     cases = result.cases
     table = indicators.unit_table(cases, branch, month, cut)
-    summary = indicators.summarize(cases, branch, month, cut)
+    summary = indicators.summarize(cases, branch, month, cut, table=table)
     findings = checks.reconcile(cases, branch, month, cut) + checks.ingest_findings(result.rejected)
     calendar = WorkdayCalendar.from_params(params_dir)
     rules = load_deadline_rules(params_dir)
