@@ -18,7 +18,8 @@ setup: $(STAMP)  ## create .venv and install kwstats with its test extras
 bulletin: $(STAMP)  ## build the bulletin for MONTH (default 2022-01) from the synthetic sample
 	$(BIN)/kwstats bulletin --month $(MONTH)
 
-test: $(STAMP)  ## run the whole test suite
+test: $(STAMP)  ## run the whole test suite (installs Chromium and CJK fonts first when missing)
+	bash scripts/system-deps.sh
 	$(BIN)/python -m pytest -q
 
 lab: $(STAMP)  ## open the monthly notebook in JupyterLab (analyst use)

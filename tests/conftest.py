@@ -12,7 +12,7 @@ from kwstats.params import load_branch
 from kwstats.schema import conform
 
 REPO = Path(__file__).resolve().parent.parent
-REFERENCE_DIR = Path(os.environ.get("KWSTATS_REFERENCE", REPO.parent / "shared" / "reference"))
+REFERENCE_DIR = Path(os.environ.get("KWSTATS_REFERENCE", REPO / "tests" / "reference"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
