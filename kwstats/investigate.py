@@ -443,13 +443,17 @@ def spikes(
         tested = grid_months[window:]
     else:
         if month not in grid_months or grid_months.index(month) < window:
+            have = sum(1 for m in grid_months if m < month)
             return [
                 Finding(
                     kind="spike_skipped",
                     severity="info",
                     month=month,
-                    message=f"{month} 之前的数据不足 {window} 个月，未做异常增长检验。",
-                    numbers={"window": window},
+                    message=(
+                        f"异常增长检验需要本月之前至少 {window} 个月的数据，现有 {have} 个月，"
+                        f"本月未做检验；再积累 {window - have} 个月的导出即可。"
+                    ),
+                    numbers={"window": window, "history_months": have},
                 )
             ]
         tested = [month]
