@@ -1,29 +1,45 @@
 """A cache of ingest results, so the monthly run does not re-parse three years of exports each time.
 
+Entries are data only — Parquet for the two tables, JSON for the file reports and warnings — never
+pickles: reading a cache entry cannot run anyone's code. What is read back is validated (columns,
+dtypes, counts that add up); anything else is a broken entry, and the exports are read afresh with
+a warning.
+
 The key covers everything the result depends on: each file's resolved path, size and modification
-time, the branch's header aliases, personal headers and kinds, the source of the ingest code, and
-the pandas version. Any change means a fresh read. Set KWSTATS_NO_CACHE=1 to bypass it, and
-KWSTATS_CACHE_DIR to move it (default: ~/.cache/kwstats).
+time, the branch params, the source of the kwstats package, and the pandas and pyarrow versions.
+Any change means a fresh read. Set KWSTATS_NO_CACHE=1 to bypass it, and KWSTATS_CACHE_DIR to move it
+(default: ~/.cache/kwstats).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 import os
-import pickle
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import pyarrow
 
+from kwstats.ingest import FileReport, IngestResult
 from kwstats.params import Branch
+from kwstats.schema import CASE_COLUMNS, REJECT_COLUMNS
 
 log = logging.getLogger(__name__)
-_CODE = ("ingest.py", "masking.py", "schema.py", "cache.py")
 KEEP = 8  # entries kept in the cache folder
+FORMAT = 2  # bump when the entry layout changes
+_PACKAGE = Path(__file__).resolve().parent
+_FILE_REPORT_FIELDS = {f.name for f in dataclasses.fields(FileReport)}
+
+
+class BrokenEntryError(ValueError):
+    """A cache entry that is not what kwstats writes (truncated, foreign or tampered with)."""
 
 
 def cache_dir() -> Path:
@@ -34,50 +50,122 @@ def enabled() -> bool:
     return os.environ.get("KWSTATS_NO_CACHE", "") not in ("1", "true", "yes")
 
 
+def _code_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def ingest_key(files: Sequence[Path], branch: Branch) -> str:
     """A digest of the files' identity and of everything ingest depends on."""
-    here = Path(__file__).resolve().parent
     stats = []
     for f in files:
         st = Path(f).stat()
         stats.append([str(Path(f).resolve()), st.st_size, st.st_mtime_ns])
     payload = {
+        "format": FORMAT,
         "files": stats,
-        "branch": branch.model_dump(mode="json", include={"headers", "personal_headers", "kinds"}),
-        "code": [hashlib.sha256((here / name).read_bytes()).hexdigest() for name in _CODE],
+        "branch": branch.model_dump(mode="json"),
+        "code": _code_digest(),
         "pandas": pd.__version__,
+        "pyarrow": pyarrow.__version__,
     }
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
-def cached(files: Sequence[Path], branch: Branch, compute: Callable[[], object]) -> object:
+# ---- one entry: a folder of cases.parquet, rejected.parquet, meta.json ------------------------
+
+
+def save_ingest(result: IngestResult, folder: Path) -> None:
+    """Write `result` into `folder` (created) as data only."""
+    folder.mkdir(parents=True, exist_ok=True)
+    result.cases.to_parquet(folder / "cases.parquet", engine="pyarrow", index=False)
+    result.rejected.to_parquet(folder / "rejected.parquet", engine="pyarrow", index=False)
+    meta = {
+        "format": FORMAT,
+        "files": [dataclasses.asdict(f) for f in result.files],
+        "warnings": list(result.warnings),
+    }
+    (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def _file_report(d: Any) -> FileReport:
+    if not isinstance(d, dict) or not set(d) <= _FILE_REPORT_FIELDS:
+        raise BrokenEntryError("file report is not a FileReport")
+    report = FileReport(**d)
+    ints = ("header_line", "rows_read", "rows_used", "rows_set_aside", "total_rows", "blank_rows")
+    if not all(isinstance(getattr(report, k), int) for k in ints) or not isinstance(report.columns, dict):
+        raise BrokenEntryError("file report has fields of the wrong type")
+    return report
+
+
+def load_ingest(folder: Path) -> IngestResult:
+    """Read an entry written by :func:`save_ingest`; raise BrokenEntryError unless it is one."""
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        cases = pd.read_parquet(folder / "cases.parquet", engine="pyarrow")
+        rejected = pd.read_parquet(folder / "rejected.parquet", engine="pyarrow")
+    except (OSError, ValueError, pyarrow.ArrowException) as exc:
+        raise BrokenEntryError(str(exc)) from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise BrokenEntryError("unknown entry format")
+    if list(cases.columns) != list(CASE_COLUMNS) or list(rejected.columns) != list(REJECT_COLUMNS):
+        raise BrokenEntryError("unexpected columns")
+    wrong = [c for c, t in CASE_COLUMNS.items() if str(cases[c].dtype) != t]
+    if wrong:
+        raise BrokenEntryError(f"unexpected column types: {', '.join(wrong)}")
+    for col, dtype in CASE_COLUMNS.items():  # Parquet keeps an empty category's labels as object
+        if dtype == "category" and cases[col].cat.categories.dtype.kind not in "OT":
+            raise BrokenEntryError(f"labels of {col} are not texts")
+        if dtype == "category" and cases[col].cat.categories.dtype == object:
+            cases[col] = cases[col].cat.set_categories(pd.Index(cases[col].cat.categories, dtype="str"))
+    files = [_file_report(d) for d in meta.get("files") or []]
+    warnings = meta.get("warnings", [])
+    if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+        raise BrokenEntryError("warnings are not texts")
+    result = IngestResult(cases=cases, rejected=rejected, files=files, warnings=warnings)
+    if result.rows_used != len(cases) or result.rows_set_aside != len(rejected):
+        raise BrokenEntryError("row counts do not add up")
+    return result
+
+
+def cached(files: Sequence[Path], branch: Branch, compute: Callable[[], IngestResult]) -> IngestResult:
     """Return the cached result for these files, or compute, store and return it."""
     if not enabled():
         return compute()
-    path = cache_dir() / f"ingest-{ingest_key(files, branch)}.pickle"
-    if path.exists():
+    folder = cache_dir()
+    entry = folder / f"ingest-{ingest_key(files, branch)}"
+    if entry.exists():
         try:
-            with path.open("rb") as fh:
-                result = pickle.load(fh)
-            log.info("使用读入缓存：%s", path)
+            result = load_ingest(entry)
+            log.info("使用读入缓存：%s", entry)
             return result
-        except Exception as exc:  # a broken cache file is never fatal: read afresh
-            log.warning("读入缓存损坏，重新读取（%s）", exc)
+        except BrokenEntryError as exc:  # a broken cache entry is never fatal: read afresh
+            log.warning("读入缓存 %s 无法使用，已重新读取导出文件（%s）。", entry, exc)
+            shutil.rmtree(entry, ignore_errors=True)
     result = compute()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-        _prune(path.parent)
-    except OSError as exc:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=folder, prefix=".tmp-"))
+        save_ingest(result, tmp)
+        try:
+            os.replace(tmp, entry)  # atomic: readers see a whole entry or none
+        except OSError:  # another run stored the same entry first
+            shutil.rmtree(tmp, ignore_errors=True)
+        _prune(folder)
+    except (OSError, ValueError, pyarrow.ArrowException) as exc:
         log.warning("无法写入读入缓存（%s），不影响结果。", exc)
     return result
 
 
 def _prune(folder: Path, keep: int = KEEP) -> None:
-    """Keep only the `keep` most recently written entries."""
-    entries = sorted(folder.glob("ingest-*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    for old in entries[keep:]:
+    """Keep only the `keep` most recently written entries; drop pickles of older versions unread."""
+    for old in folder.glob("ingest-*.pickle"):
         old.unlink(missing_ok=True)
+    entries = sorted(
+        (p for p in folder.glob("ingest-*") if p.is_dir()), key=lambda p: p.stat().st_mtime_ns, reverse=True
+    )
+    for old in entries[keep:]:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,5 +1,14 @@
-import os
+"""The ingest cache: data only (Parquet + JSON), validated on read, never fatal, never executable."""
 
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
 from kwstats import cache
@@ -18,27 +27,112 @@ def _export(path, rows):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _entries(cache_home: Path) -> list[Path]:
+    return [p for p in cache_home.glob("ingest-*") if p.is_dir()]
+
+
 def test_cache_hit_equals_fresh_read_and_change_invalidates(tmp_path, cache_home, branch):
     f = tmp_path / "a.csv"
-    _export(f, ["A1,投诉,2022-01-03,站前所"])
+    _export(f, ["A1,投诉,2022-01-03,站前所", "合计,,,"])
     first = load_cases(branch, [f])
-    assert len(list(cache_home.glob("ingest-*.pickle"))) == 1
+    (entry,) = _entries(cache_home)
+    assert sorted(p.name for p in entry.iterdir()) == ["cases.parquet", "meta.json", "rejected.parquet"]
     second = load_cases(branch, [f])
-    assert second.cases.equals(first.cases) and second.rows_read == first.rows_read
+    pd.testing.assert_frame_equal(second.cases, first.cases)
+    pd.testing.assert_frame_equal(second.rejected, first.rejected)
+    assert second.files == first.files and second.warnings == first.warnings
+    assert (second.rows_read, second.rows_used, second.rows_set_aside) == (2, 1, 1)
     _export(f, ["A1,投诉,2022-01-03,站前所", "A2,举报,2022-01-04,新发所"])
     os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 1_000_000))
     third = load_cases(branch, [f])
     assert len(third.cases) == 2
-    assert len(list(cache_home.glob("ingest-*.pickle"))) == 2
+    assert len(_entries(cache_home)) == 2
 
 
-def test_cache_can_be_bypassed_and_survives_corruption(tmp_path, cache_home, branch, monkeypatch):
+def test_cache_can_be_bypassed(tmp_path, cache_home, branch, monkeypatch):
     f = tmp_path / "a.csv"
     _export(f, ["A1,投诉,2022-01-03,站前所"])
-    load_cases(branch, [f])
-    (entry,) = cache_home.glob("ingest-*.pickle")
-    entry.write_bytes(b"not a pickle")
-    assert len(load_cases(branch, [f]).cases) == 1
     monkeypatch.setenv("KWSTATS_NO_CACHE", "1")
     assert not cache.enabled()
     assert len(load_cases(branch, [f]).cases) == 1
+    assert not cache_home.exists()
+
+
+class _Planted:
+    """Unpickling this creates a file: proof that code ran."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+
+    def __reduce__(self):
+        return (Path.touch, (self.target,))
+
+
+def _broken_entries(entry: Path, tmp_path: Path):
+    """Ways a cache entry can be wrong: truncated, foreign, tampered with."""
+    cases = pd.read_parquet(entry / "cases.parquet")
+    meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+    yield "not parquet", lambda: (entry / "cases.parquet").write_bytes(b"not parquet")
+    yield "pickle as parquet", lambda: (entry / "cases.parquet").write_bytes(pickle.dumps({"x": 1}))
+    yield "other frame", lambda: pd.DataFrame({"a": [1]}).to_parquet(entry / "cases.parquet")
+    yield "wrong dtypes", lambda: cases.astype(str).to_parquet(entry / "cases.parquet")
+    yield (
+        "counts lie",
+        lambda: (entry / "meta.json").write_text(
+            json.dumps({**meta, "files": [{**meta["files"][0], "rows_used": 99}]}), encoding="utf-8"
+        ),
+    )
+    yield "meta not json", lambda: (entry / "meta.json").write_text("{", encoding="utf-8")
+    yield "meta list", lambda: (entry / "meta.json").write_text("[1, 2]", encoding="utf-8")
+    yield (
+        "unknown field",
+        lambda: (entry / "meta.json").write_text(
+            json.dumps({**meta, "files": [{**meta["files"][0], "evil": 1}]}), encoding="utf-8"
+        ),
+    )
+    yield "missing file", lambda: (entry / "rejected.parquet").unlink()
+
+
+def test_broken_entries_are_read_afresh_with_a_warning(tmp_path, cache_home, branch, caplog):
+    f = tmp_path / "a.csv"
+    _export(f, ["A1,投诉,2022-01-03,站前所", "A2,举报,2022-01-04,新发所"])
+    good = load_cases(branch, [f])
+    (entry,) = _entries(cache_home)
+    pristine = {p.name: p.read_bytes() for p in entry.iterdir()}
+    for name, breaker in list(_broken_entries(entry, tmp_path)):
+        entry.mkdir(exist_ok=True)
+        for fname, data in pristine.items():
+            (entry / fname).write_bytes(data)
+        breaker()
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="kwstats.cache"):
+            again = load_cases(branch, [f])
+        pd.testing.assert_frame_equal(again.cases, good.cases, obj=name)
+        assert any("读入缓存" in r.getMessage() and "重新读取" in r.getMessage() for r in caplog.records), (
+            name
+        )
+
+
+def test_a_planted_pickle_is_never_unpickled(tmp_path, cache_home, branch):
+    f = tmp_path / "a.csv"
+    _export(f, ["A1,投诉,2022-01-03,站前所"])
+    key = cache.ingest_key([f], branch)
+    proof = tmp_path / "code-ran"
+    cache_home.mkdir(parents=True)
+    for name in (f"ingest-{key}.pickle", f"ingest-{key}.pkl"):
+        (cache_home / name).write_bytes(pickle.dumps(_Planted(proof)))
+    assert len(load_cases(branch, [f]).cases) == 1
+    assert not proof.exists()
+    assert not (cache_home / f"ingest-{key}.pickle").exists()  # old-format entries are pruned unread
+
+
+def test_unwritable_cache_is_not_fatal(tmp_path, monkeypatch, branch, caplog):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("KWSTATS_CACHE_DIR", str(blocker / "cache"))  # a folder under a file
+    monkeypatch.delenv("KWSTATS_NO_CACHE", raising=False)
+    f = tmp_path / "a.csv"
+    _export(f, ["A1,投诉,2022-01-03,站前所"])
+    with caplog.at_level(logging.WARNING, logger="kwstats.cache"):
+        assert len(load_cases(branch, [f]).cases) == 1
+    assert any("无法写入读入缓存" in r.getMessage() for r in caplog.records)
