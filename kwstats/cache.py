@@ -6,7 +6,8 @@ dtypes, counts that add up); anything else is a broken entry, and the exports ar
 a warning.
 
 The key covers everything the result depends on: each file's resolved path, size and modification
-time, the branch params, the source of the kwstats package, and the pandas and pyarrow versions.
+time, the branch params, the source of the kwstats package, the pandas and pyarrow versions, and
+today's date (a file that does not say when it was exported is checked for dates after "now").
 Any change means a fresh read. Set KWSTATS_NO_CACHE=1 to bypass it, and KWSTATS_CACHE_DIR to move it
 (default: ~/.cache/kwstats).
 """
@@ -14,6 +15,7 @@ Any change means a fresh read. Set KWSTATS_NO_CACHE=1 to bypass it, and KWSTATS_
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -71,6 +73,8 @@ def ingest_key(files: Sequence[Path], branch: Branch) -> str:
         "code": _code_digest(),
         "pandas": pd.__version__,
         "pyarrow": pyarrow.__version__,
+        # ingest sets aside dates after "now" when a file does not say when it was exported
+        "today": dt.date.today().isoformat(),
     }
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 

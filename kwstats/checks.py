@@ -6,20 +6,25 @@ CLI can print them. The checks report inconsistencies; they never correct them.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from kwstats.exceptions import ParamsError
 from kwstats.indicators import (
     COUNT_COLUMNS,
     GLOBAL_UNIT,
     TABLE_LABELS,
     accepted_cases,
     closed_by,
+    default_cutoff,
     month_cohort,
 )
-from kwstats.params import Branch
+from kwstats.masking import mask_text
+from kwstats.params import Branch, RosterEntry
 from kwstats.rates import closure_rate, format_rate
 
 KIND_LABELS = {
@@ -39,6 +44,9 @@ KIND_LABELS = {
     "spike_skipped": "波动未判断",
     "threshold": "低于阈值",
     "overdue": "超期",
+    "due_mismatch": "到期日不符",
+    "due_unchecked": "到期日未核对",
+    "calendar_missing": "日历未覆盖",
 }
 SEVERITY_LABELS = {"error": "错误", "warning": "注意", "info": "信息"}
 MARKUP_PATTERN = r"<\s*[A-Za-z/!]"
@@ -355,6 +363,228 @@ def ingest_findings(rejected: pd.DataFrame) -> list[Finding]:
                 message=f"导入时剔除 {len(group)} 行：{reason}（{where}）。",
                 numbers={"rows": len(group)},
                 case_ids=tuple(str(c) for c in group["case_id"].dropna()),
+            )
+        )
+    return findings
+
+
+# ---------------------------------------------------------------------------------------------
+# cases off the roster: a share of the month, loud when large
+
+
+class OffRosterError(ParamsError):
+    """An official run for a month whose accepted cases mostly miss the roster (a draft still builds).
+
+    A params problem (the roster lacks the names the export uses), so a usage error like the others.
+    """
+
+
+@dataclass(frozen=True)
+class OffRosterShare:
+    """How much of the month's 受理量 no roster row counts, and the names behind it."""
+
+    month: str
+    accepted: int
+    off_roster: int  # accepted cases in no roster row: unit names not on the roster, or no unit
+    unassigned: int  # of which without any unit
+    names: dict[str, int]  # unmatched unit names (masked) -> accepted cases, most first
+    share: float  # off_roster / accepted (0.0 when nothing was accepted)
+    warn: bool  # share above branch.off_roster_warn_share
+    stop: bool  # share above branch.off_roster_stop_share: the official run stops
+    message: str  # the Chinese warning ("" unless warn): names, and the roster lines to paste
+
+
+_YAML_PLAIN = re.compile(r"^[^\s,:\[\]{}#&*!|>'\"%@`?-][^,:\[\]{}#]*(?<!\s)$")
+
+
+def _yaml_item(text: str) -> str:
+    """A name as an item of a YAML flow list: plain when safe, else double-quoted."""
+    return text if _YAML_PLAIN.match(text) else json.dumps(text, ensure_ascii=False)
+
+
+def _roster_line(entry: RosterEntry, aliases: list[str]) -> str:
+    items = ", ".join(_yaml_item(a) for a in aliases)
+    return f"  - {{seq: {entry.seq}, unit: {_yaml_item(entry.unit)}, aliases: [{items}]}}"
+
+
+def _guess_entry(name: str, branch: Branch) -> RosterEntry | None:
+    """The roster unit a full name most likely means: the one whose short name, without its last
+    character (所/科/办), the name contains (站前所 → 站前 in 宽城分局站前市场监督管理所); None if not one."""
+    hits = [e for e in branch.roster if len(e.unit) >= 3 and e.unit[:-1] in name]
+    if not hits:  # 监管一科 in 宽城分局市场监管一科
+        hits = [e for e in branch.roster if len(e.unit) >= 2 and e.unit in name]
+    return hits[0] if len(hits) == 1 else None
+
+
+def off_roster_share(
+    cases: pd.DataFrame, branch: Branch, month: str, cutoff: pd.Timestamp | None = None, *, top: int = 10
+) -> OffRosterShare:
+    """The share of the month's accepted cases that no roster row counts, the unmatched names, and
+    when it passes ``branch.off_roster_warn_share`` a Chinese warning naming them with the roster
+    lines (aliases) to paste into params/branch.yaml.
+
+    Unit names were already matched against the roster and its aliases at ingest; what is left here
+    is what no alias covers. `top` limits the names listed in the message.
+    """
+    cutoff = default_cutoff(month) if cutoff is None else cutoff
+    acc = accepted_cases(month_cohort(cases, month, cutoff))
+    units = acc["unit"].astype("object")
+    on_roster = units.isin(branch.units)
+    unassigned = int(units.isna().sum())
+    off = units[~on_roster & units.notna()].map(lambda u: mask_text(str(u)))
+    names = {str(k): int(v) for k, v in off.value_counts().items()}
+    n_off = int((~on_roster).sum())
+    share = n_off / len(acc) if len(acc) else 0.0
+    warn = share > branch.off_roster_warn_share
+    stop = share > branch.off_roster_stop_share
+    message = ""
+    if warn:
+        shown = list(names.items())[:top]
+        listed = "、".join(f"“{n}” {c} 件" for n, c in shown)
+        if len(names) > top:
+            listed += f" 等 {len(names)} 个名称"
+        message = (
+            f"{month} 受理 {len(acc)} 件中有 {n_off} 件（{100 * share:.0f}%）不在名册的任何单位下，"
+            f"单位表里只计入全局，各单位的数字因此偏少甚至为零。"
+        )
+        if names:
+            message += f"未匹配的承办单位：{listed}。"
+        if unassigned:
+            message += f"没有承办单位的 {unassigned} 件。"
+        by_entry: dict[int, list[str]] = {}
+        unknown: list[str] = []
+        for name, _ in shown:
+            entry = _guess_entry(name, branch)
+            if entry is None:
+                unknown.append(name)
+            else:
+                by_entry.setdefault(entry.seq, []).append(name)
+        if by_entry:
+            lines = [
+                _roster_line(e, [*e.aliases, *by_entry[e.seq]]) for e in branch.roster if e.seq in by_entry
+            ]
+            message += (
+                "如果这些是名册单位的其他写法，请在 params/branch.yaml 的 roster 中把对应单位的行改为："
+                + "；".join(lines)
+                + "。"
+            )
+        if unknown:
+            message += (
+                f"{'、'.join(f'“{n}”' for n in unknown)} 看不出是哪个名册单位：如是，请加到该单位的 aliases 中"
+                f"（例如 {_roster_line(branch.roster[0], [*branch.roster[0].aliases, unknown[0]]).strip()}）；"
+                f"如确实不在名册中，可不理会。"
+            )
+        if stop:
+            message += (
+                f"名册外的比例超过 {100 * branch.off_roster_stop_share:.0f}%（params/branch.yaml 的 "
+                f"off_roster_stop_share），正式通报不予生成；补上别名后重新运行，或用 --draft 生成草稿。"
+            )
+    return OffRosterShare(
+        month=month,
+        accepted=len(acc),
+        off_roster=n_off,
+        unassigned=unassigned,
+        names=names,
+        share=share,
+        warn=warn,
+        stop=stop,
+        message=message,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# the platform's own due date (到期时间) against the computed deadlines
+
+DUE_CHECK_COLUMNS = (
+    "case_id",
+    "unit",
+    "kind",
+    "key",
+    "label",
+    "platform_due",
+    "computed_due",
+    "difference_days",
+    "status",
+)
+DUE_STATUS_LABELS = {"agree": "一致", "disagree": "不一致", "not_computed": "无法核对"}
+
+
+def due_date_check(cases: pd.DataFrame, evaluation: pd.DataFrame, branch: Branch) -> pd.DataFrame:
+    """Each case carrying the platform's due date (到期时间) beside kwstats' due date for the deadline
+    that date stands for (``branch.due_at_rules``, by kind: mediation for 投诉, report_verification
+    for 举报).
+
+    `evaluation` is :func:`kwstats.deadlines.evaluate_deadlines`' frame (one row per case × rule);
+    only the cases it evaluated are checked (pass the month's). Both are compared as days. ``status``: "agree", "disagree" (``difference_days`` = platform −
+    computed, in calendar days), or "not_computed" (kwstats has no due date for it: the rule's start
+    event is not in the export, the rule is unconfirmed, or the case was not evaluated).
+    """
+    evaluated = cases["case_id"].astype(str).isin(set(evaluation["case_id"].astype(str)))
+    with_due = cases[evaluated & cases["due_at"].notna() & cases["kind"].isin(list(branch.due_at_rules))]
+    if with_due.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in DUE_CHECK_COLUMNS})
+    frame = pd.DataFrame(
+        {
+            "case_id": with_due["case_id"].astype(str).to_numpy(),
+            "unit": with_due["unit"].astype("object").to_numpy(),
+            "kind": with_due["kind"].astype(str).to_numpy(),
+            "platform_due": with_due["due_at"].dt.normalize().to_numpy(),
+        }
+    )
+    frame["key"] = frame["kind"].map(branch.due_at_rules)
+    ev = evaluation[["case_id", "key", "label", "due_date"]].copy()
+    ev["case_id"] = ev["case_id"].astype(str)
+    ev["key"] = ev["key"].astype(str)
+    ev = ev.drop_duplicates(["case_id", "key"])
+    out = frame.merge(ev, on=["case_id", "key"], how="left")
+    out["computed_due"] = pd.to_datetime(out["due_date"]).dt.normalize()
+    diff = (out["platform_due"] - out["computed_due"]).dt.days
+    out["difference_days"] = diff.astype("Int64")
+    out["status"] = "not_computed"
+    out.loc[diff.notna() & (diff == 0), "status"] = "agree"
+    out.loc[diff.notna() & (diff != 0), "status"] = "disagree"
+    out["label"] = out["label"].fillna(out["key"])
+    return out[list(DUE_CHECK_COLUMNS)]
+
+
+def due_date_findings(check: pd.DataFrame, month: str | None = None) -> list[Finding]:
+    """The disagreements of :func:`due_date_check` (one finding per deadline), and how many could not
+    be checked."""
+    findings: list[Finding] = []
+    if check.empty:
+        return findings
+    bad = check[check["status"] == "disagree"]
+    for label, group in bad.groupby(bad["label"].astype(str), sort=True):
+        diffs = group["difference_days"].astype(int)
+        sample = "；".join(
+            f"{r.case_id} 平台 {r.platform_due:%Y-%m-%d}、计算 {r.computed_due:%Y-%m-%d}"
+            for r in group.head(3).itertuples(index=False)
+        )
+        findings.append(
+            Finding(
+                kind="due_mismatch",
+                month=month,
+                message=(
+                    f"{len(group)} 件的平台到期时间与按 deadlines.yaml 算出的“{label}”到期日不一致"
+                    f"（相差 {diffs.min()} 至 {diffs.max()} 天；如 {sample}）。请核对期限规则或工作日历。"
+                ),
+                numbers={"count": len(group), "checked": int((check["label"] == label).sum())},
+                case_ids=tuple(group["case_id"].astype(str)),
+            )
+        )
+    unchecked = check[check["status"] == "not_computed"]
+    if len(unchecked):
+        findings.append(
+            Finding(
+                kind="due_unchecked",
+                severity="info",
+                month=month,
+                message=(
+                    f"{len(unchecked)} 件有平台到期时间，但 kwstats 算不出对应的到期日（导出缺少起算时间，"
+                    f"或期限规则未确认，或工作日历未覆盖该年），未能核对。"
+                ),
+                numbers={"count": len(unchecked)},
+                case_ids=tuple(unchecked["case_id"].astype(str)),
             )
         )
     return findings

@@ -1,9 +1,16 @@
-"""Deadlines in working days (SPEC §4): rules from params/deadlines.yaml, judged as of a cutoff.
+"""Deadlines (SPEC §4): rules from params/deadlines.yaml, judged as of a cutoff.
 
 Each rule version applies to the cases of its kind *registered* within its effective dates; a case
-keeps the regime it was registered under. Day counting is `kwstats.workdays`': the start event's day
-does not count, the due date is the n-th working day after it, and the deadline falls at the end of
+keeps the regime it was registered under. A limit is in working days (``workdays``) or natural days
+(``natural_days``, Order 121's 60-day mediation); day counting is `kwstats.workdays`': the start
+event's day does not count; a working-day period ends on the n-th working day after it; a
+natural-day period ends n days after it, and when that last day is a legal holiday on the first day
+after the holiday (Order 121 art. 45; the rule's ``roll_over``). The deadline falls at the end of
 that day. Everything is as known at the cutoff: an event after the cutoff has not happened yet.
+
+A rule version whose ``effective_to`` has no later version is repealed: cases registered after it
+have no such deadline at all (no row), e.g. 告知举报人 from 2026-04-15 (Order 121 art. 36). A case
+registered before a rule's first version, or in a gap between versions, is ``unconfirmed``.
 
 Statuses (one row per case × rule of its kind; 咨询 have no deadlines; cases registered after the
 cutoff are not evaluated):
@@ -21,13 +28,16 @@ unknown                 cannot be judged from the data: the start date is missin
                         null``, e.g. 告知举报人 — the due date is still computed)
 not_applicable          a rule with ``end: null`` whose start event has not happened (e.g. no filing
                         decision yet, so no reporter to inform yet)
-unconfirmed             the rule in force at registration is not confirmed (``confirmed: false``,
-                        e.g. SAMR Order No. 121 from 2026-04-15) or no rule covers that date: never
-                        judged, and never with an older rule
+unconfirmed             the rule in force at registration is not confirmed (``confirmed: false``)
+                        or no rule covers that date: never judged, and never with an older rule
+calendar_missing        the due date needs a year that neither the chinese-calendar package nor
+                        params/calendar.yaml covers (`calendar_missing_year` names it): not judged,
+                        never guessed; judged as soon as the year is added to params
 ======================  ==========================================================================
 
 report_verification is judged against its 15 working days; the data has no record of an approved
-15-day extension, so such cases show as late/overdue and need a manual check (the rule's note).
+15-day extension, so such cases show as late/overdue and need a manual check (the rule's note);
+`extended_due_date` gives the due date with the extension for that check.
 """
 
 from __future__ import annotations
@@ -42,13 +52,23 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kwstats.indicators import closed_by
 from kwstats.params import DEFAULT_PARAMS_DIR, _read_yaml, _validate
 from kwstats.schema import COMPLAINT, REPORT
-from kwstats.workdays import WorkdayCalendar
+from kwstats.workdays import DayUnit, RollOver, WorkdayCalendar, package_years
 
 DEADLINES_FILE = "deadlines.yaml"
 
-STATUSES = ("met", "late", "overdue", "pending", "not_applicable", "unknown", "unconfirmed")
+STATUSES = (
+    "met",
+    "late",
+    "overdue",
+    "pending",
+    "not_applicable",
+    "unknown",
+    "unconfirmed",
+    "calendar_missing",
+)
 STATUS_LABELS: dict[str, str] = {
     "met": "按期",
     "late": "超期完成",
@@ -57,9 +77,12 @@ STATUS_LABELS: dict[str, str] = {
     "not_applicable": "不适用",
     "unknown": "无法判断",
     "unconfirmed": "期限规则未确认",
+    "calendar_missing": "日历未覆盖",  # per row: 日历未覆盖（需补 2027 年）
 }
 OVERDUE_STATUSES = ("late", "overdue")
 DECIDED_STATUSES = ("met", "late", "overdue")
+JUDGED_STATUSES = ("met", "late", "overdue", "pending")
+DAY_UNIT_LABELS: dict[str, str] = {"workday": "个工作日", "natural": "日"}
 
 NO_UNIT_LABEL = "未分配单位"
 NONE_SENTENCE = "本月无初、核查及办结超期件。"
@@ -71,17 +94,30 @@ EVALUATION_COLUMNS = (
     "registered_at",
     "key",
     "label",
-    "limit_workdays",
+    "limit_days",
+    "day_unit",
     "start_at",
     "due_date",
+    "extended_due_date",
     "done_at",
     "status",
     "status_label",
-    "workdays_taken",
+    "days_taken",
+    "calendar_missing_year",
 )
 
 StartField = Literal["registered_at", "accepted_at", "verified_at"]
 EndField = Literal["accepted_at", "first_contact_at", "verified_at", "closed_at"]
+
+
+def calendar_missing_label(year: int) -> str:
+    """The status label of a case whose deadline needs `year`, e.g. 日历未覆盖（需补 2027 年）."""
+    return f"{STATUS_LABELS['calendar_missing']}（需补 {year} 年）"
+
+
+def notice_name(year: int) -> str:
+    """The State Council notice a clerk copies a year's holidays from."""
+    return f"《国务院办公厅关于{year}年部分节假日安排的通知》"
 
 
 # ---------------------------------------------------------------- params/deadlines.yaml
@@ -98,6 +134,8 @@ class DeadlineRule(BaseModel):
     start: StartField
     end: EndField | None
     workdays: int | None = Field(None, ge=1)
+    natural_days: int | None = Field(None, ge=1)
+    roll_over: RollOver | None = None
     extension_workdays: int | None = Field(None, ge=1)
     basis: str = Field(min_length=1)
     effective_from: dt.date
@@ -107,13 +145,38 @@ class DeadlineRule(BaseModel):
 
     @model_validator(mode="after")
     def _coherent(self) -> DeadlineRule:
-        if self.confirmed and self.workdays is None:
-            raise ValueError(f"规则 {self.key} 标为 confirmed: true，但没有填写 workdays（工作日数）")
+        if self.workdays is not None and self.natural_days is not None:
+            raise ValueError(
+                f"规则 {self.key} 同时填写了 workdays 和 natural_days：时限只能按工作日或按自然日之一计算"
+            )
+        if self.confirmed and self.limit is None:
+            raise ValueError(
+                f"规则 {self.key} 标为 confirmed: true，但没有填写时限："
+                "workdays（工作日数）或 natural_days（自然日数）"
+            )
+        if self.roll_over is not None and self.natural_days is None:
+            raise ValueError(f"规则 {self.key} 的 roll_over 只用于按自然日计算的时限（natural_days）")
+        if self.extension_workdays is not None and self.workdays is None:
+            raise ValueError(f"规则 {self.key} 的 extension_workdays 只用于按工作日计算的时限（workdays）")
         if self.effective_to is not None and self.effective_to < self.effective_from:
             raise ValueError(f"规则 {self.key} 的 effective_to 早于 effective_from")
         if self.start == self.end:
             raise ValueError(f"规则 {self.key} 的起算事件与完成事件相同（{self.start}）")
         return self
+
+    @property
+    def limit(self) -> int | None:
+        """The limit in the rule's own unit (working or natural days)."""
+        return self.workdays if self.workdays is not None else self.natural_days
+
+    @property
+    def day_unit(self) -> DayUnit:
+        return "natural" if self.natural_days is not None else "workday"
+
+    @property
+    def rolls_over(self) -> RollOver:
+        """How a natural-day period ending on a day off moves (Order 121 art. 45 by default)."""
+        return self.roll_over or "legal_holiday"
 
     def in_force(self, day: dt.date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
@@ -155,6 +218,10 @@ class DeadlineRules(BaseModel):
         """The version of `key` in force for a case registered on `day` (None when none is)."""
         return next((r for r in self.versions(key) if r.in_force(day)), None)
 
+    def repealed_after(self, key: str) -> dt.date | None:
+        """The last day `key` applies to (its last version's effective_to), None while in force."""
+        return self.versions(key)[-1].effective_to
+
 
 def load_deadline_rules(params_dir: str | Path = DEFAULT_PARAMS_DIR) -> DeadlineRules:
     """Read and validate params/deadlines.yaml (ParamsError naming the file and field when wrong)."""
@@ -186,17 +253,26 @@ def _nat(index: pd.Index) -> pd.Series:
     return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
 
 
-def _rows(
-    sub: pd.DataFrame,
-    key: str,
-    label: str,
-    limit: int | None,
-    start: pd.Series,
-    due: pd.Series,
-    done: pd.Series,
-    status: np.ndarray,
-    taken: pd.Series,
-) -> pd.DataFrame:
+def _na_int(index: pd.Index) -> pd.Series:
+    return pd.Series(pd.NA, index=index, dtype="Int64")
+
+
+@dataclass
+class _Judged:
+    """What `_judge` found for one rule version's cases (Series on the cases' index)."""
+
+    start: pd.Series
+    due: pd.Series
+    extended: pd.Series
+    done: pd.Series
+    status: np.ndarray
+    taken: pd.Series
+    missing_year: pd.Series
+
+
+def _rows(sub: pd.DataFrame, key: str, label: str, rule: DeadlineRule | None, j: _Judged) -> pd.DataFrame:
+    limit = rule.limit if rule is not None else None
+    unit = rule.day_unit if rule is not None and limit is not None else None
     return pd.DataFrame(
         {
             "_pos": sub["_pos"],
@@ -206,12 +282,15 @@ def _rows(
             "registered_at": sub["registered_at"],
             "key": key,
             "label": label,
-            "limit_workdays": pd.array([limit] * len(sub), dtype="Int64"),
-            "start_at": start,
-            "due_date": due,
-            "done_at": done,
-            "status": status,
-            "workdays_taken": taken.astype("Int64"),
+            "limit_days": pd.array([limit] * len(sub), dtype="Int64"),
+            "day_unit": pd.array([unit] * len(sub), dtype="string"),
+            "start_at": j.start,
+            "due_date": j.due,
+            "extended_due_date": j.extended,
+            "done_at": j.done,
+            "status": j.status,
+            "days_taken": j.taken.astype("Int64"),
+            "calendar_missing_year": j.missing_year.astype("Int64"),
         },
         index=sub.index,
     )
@@ -223,21 +302,28 @@ def _judge(
     calendar: WorkdayCalendar,
     cutoff: pd.Timestamp,
     recorded: set[str],
-) -> pd.DataFrame:
-    """Rows for the cases `sub`, all registered while `rule` was in force."""
+) -> _Judged:
+    """The judgement of the cases `sub`, all registered while `rule` was in force."""
+    index = sub.index
     start = _known(sub[rule.start], cutoff)
-    done = _known(sub[rule.end], cutoff) if rule.end else _nat(sub.index)
-    taken = pd.Series(pd.NA, index=sub.index, dtype="Int64")
+    done = _known(sub[rule.end], cutoff) if rule.end else _nat(index)
+    taken, missing_year = _na_int(index), _na_int(index)
+    due, extended = _nat(index), _nat(index)
     if not rule.confirmed:
         status = np.full(len(sub), "unconfirmed", dtype=object)
-        return _rows(sub, rule.key, rule.label, rule.workdays, start, _nat(sub.index), done, status, taken)
+        return _Judged(start, due, extended, done, status, taken, missing_year)
 
-    assert rule.workdays is not None  # guaranteed by DeadlineRule validation
+    limit = rule.limit
+    assert limit is not None  # guaranteed by DeadlineRule validation
     has_start = start.notna().to_numpy()
-    closed = (sub["closed_at"] <= cutoff).to_numpy()
-    due = _nat(sub.index)
+    closed = closed_by(sub, cutoff).to_numpy()
     if has_start.any():
-        due[has_start] = calendar.add_workdays_array(start[has_start], rule.workdays).to_numpy()
+        found = calendar.due_dates(start[has_start], limit, rule.day_unit, rule.rolls_over)
+        due[has_start] = found.due.to_numpy()
+        missing_year[has_start] = found.missing_year.to_numpy()
+        if rule.extension_workdays:
+            longer = calendar.due_dates(start[has_start], limit + rule.extension_workdays, "workday")
+            extended[has_start] = longer.due.to_numpy()
     cutoff_day = cutoff.normalize()
     is_done = done.notna().to_numpy()
     on_time = (done.dt.normalize() <= due).to_numpy()
@@ -245,26 +331,37 @@ def _judge(
 
     if rule.end is None:
         status = np.where(has_start, "unknown", "not_applicable").astype(object)
-    else:
-        status = np.select(
-            [
-                np.full(len(sub), rule.start not in recorded and rule.start != "registered_at"),
-                ~has_start & closed,
-                ~has_start,
-                is_done & on_time,
-                is_done,
-                np.full(len(sub), rule.end not in recorded),
-                closed,
-                past_due,
-            ],
-            ["unknown", "unknown", "pending", "met", "late", "unknown", "unknown", "overdue"],
-            default="pending",
-        ).astype(object)
-        judged = np.isin(status, ("met", "late", "overdue", "pending")) & has_start
-        if judged.any():
-            until = done.where(is_done, cutoff_day)
-            taken[judged] = calendar.workdays_between_array(start[judged], until[judged]).to_numpy()
-    return _rows(sub, rule.key, rule.label, rule.workdays, start, due, done, status, taken)
+        return _Judged(start, due, extended, done, status, taken, missing_year)
+
+    status = np.select(
+        [
+            np.full(len(sub), rule.start not in recorded and rule.start != "registered_at"),
+            ~has_start & closed,
+            ~has_start,
+            is_done & on_time,
+            is_done,
+            np.full(len(sub), rule.end not in recorded),
+            closed,
+            past_due,
+        ],
+        ["unknown", "unknown", "pending", "met", "late", "unknown", "unknown", "overdue"],
+        default="pending",
+    ).astype(object)
+    # A due date the calendar cannot give (NaT) would read as late or pending: say so instead.
+    no_calendar = missing_year.notna().to_numpy() & np.isin(status, JUDGED_STATUSES)
+    status[no_calendar] = "calendar_missing"
+    judged = np.isin(status, JUDGED_STATUSES) & has_start
+    if judged.any():
+        until = done.where(is_done, cutoff_day)
+        if rule.day_unit == "natural":
+            days = until[judged].dt.normalize() - start[judged].dt.normalize()
+            taken[judged] = days.dt.days.to_numpy()
+        else:
+            # A span into a year the calendar lacks (e.g. done in 2027) gives <NA>, not an error.
+            taken[judged] = calendar.workdays_between_array(
+                start[judged], until[judged], uncovered="na"
+            ).to_numpy()
+    return _Judged(start, due, extended, done, status, taken, missing_year)
 
 
 def evaluate_deadlines(
@@ -279,7 +376,8 @@ def evaluate_deadlines(
 
     `recorded_fields`: the end-event fields the export actually carries (ingest knows which headers
     it found). By default a field counts as recorded when any of `cases` has a value in it; an
-    unrecorded field gives `unknown` rather than a wall of false `overdue`.
+    unrecorded field gives `unknown` rather than a wall of false `overdue`. Never raises for a year
+    the calendar lacks: such rows are `calendar_missing`.
     """
     cut = as_cutoff(cutoff)
     if recorded_fields is None:
@@ -305,40 +403,43 @@ def evaluate_deadlines(
                 in_force &= reg_day <= pd.Timestamp(rule.effective_to)
             claimed |= in_force
             if in_force.any():
-                parts.append(_judge(frame[in_force], rule, calendar, cut, recorded).assign(_order=order))
-        rest = frame[of_kind & ~claimed]
+                sub = frame[in_force]
+                judged = _judge(sub, rule, calendar, cut, recorded)
+                parts.append(_rows(sub, key, rule.label, rule, judged).assign(_order=order))
+        repealed = rules.repealed_after(key)
+        after_repeal = reg_day > pd.Timestamp(repealed) if repealed else pd.Series(False, index=frame.index)
+        rest = frame[of_kind & ~claimed & ~after_repeal]  # repealed: no such deadline any more
         if len(rest):
             last = versions[-1]
             status = np.where(rest["registered_at"].isna(), "unknown", "unconfirmed").astype(object)
             start = _known(rest[last.start], cut)
             done = _known(rest[last.end], cut) if last.end else _nat(rest.index)
-            taken = pd.Series(pd.NA, index=rest.index, dtype="Int64")
-            parts.append(
-                _rows(rest, key, last.label, None, start, _nat(rest.index), done, status, taken).assign(
-                    _order=order
-                )
+            none = _Judged(
+                start,
+                _nat(rest.index),
+                _nat(rest.index),
+                done,
+                status,
+                _na_int(rest.index),
+                _na_int(rest.index),
             )
+            parts.append(_rows(rest, key, last.label, None, none).assign(_order=order))
 
     if not parts:
-        none = frame.iloc[:0]
-        empty = np.array([], dtype=object)
-        parts.append(
-            _rows(
-                none,
-                "",
-                "",
-                None,
-                _nat(none.index),
-                _nat(none.index),
-                _nat(none.index),
-                empty,
-                pd.Series(dtype="Int64"),
-            ).assign(_order=0)
+        empty = frame.iloc[:0]
+        idx = empty.index
+        nothing = _Judged(
+            _nat(idx), _nat(idx), _nat(idx), _nat(idx), np.array([], dtype=object), _na_int(idx), _na_int(idx)
         )
+        parts.append(_rows(empty, "", "", None, nothing).assign(_order=0))
     out = pd.concat(parts).sort_values(["_pos", "_order"], kind="stable").reset_index(drop=True)
     out["status"] = pd.Categorical(out["status"], categories=STATUSES)
-    out["status_label"] = out["status"].map(STATUS_LABELS).astype("string")
-    for col in ("start_at", "due_date", "done_at", "registered_at"):
+    labels = out["status"].astype(object).map(STATUS_LABELS)
+    gap = out["status"] == "calendar_missing"
+    if gap.any():
+        labels[gap] = [calendar_missing_label(int(y)) for y in out.loc[gap, "calendar_missing_year"]]
+    out["status_label"] = labels.astype("string")
+    for col in ("start_at", "due_date", "extended_due_date", "done_at", "registered_at"):
         out[col] = out[col].astype("datetime64[ns]")
     out["case_id"] = out["case_id"].astype("string")
     out["key"] = pd.Categorical(out["key"], categories=rules.deadline_keys())
@@ -371,23 +472,81 @@ def _unit_name(unit: object) -> str:
     return NO_UNIT_LABEL if pd.isna(unit) else str(unit)
 
 
-def overdue_sentence(evaluation: pd.DataFrame, unit_order: Sequence[str] | None = None) -> str:
+def calendar_missing_in_period(
+    evaluation: pd.DataFrame, start: pd.Timestamp, cutoff: pd.Timestamp
+) -> pd.DataFrame:
+    """The rows a month's bulletin cannot judge for a missing calendar year: still open at the
+    cutoff, or done within [start, cutoff] (the rows `overdue_in_period` would have to weigh)."""
+    status = evaluation["status"]
+    done = evaluation["done_at"]
+    here = done.isna() | ((done >= start) & (done <= cutoff))
+    return evaluation[(status == "calendar_missing") & here].reset_index(drop=True)
+
+
+def _years_text(years: Iterable[int]) -> str:
+    return "、".join(str(y) for y in sorted(set(years)))
+
+
+def _missing_years(evaluation: pd.DataFrame) -> list[int]:
+    rows = evaluation[evaluation["status"] == "calendar_missing"]
+    return sorted({int(y) for y in rows["calendar_missing_year"].dropna()})
+
+
+def calendar_missing_message(evaluation: pd.DataFrame, calendar: WorkdayCalendar) -> str | None:
+    """One message (check, analyst view, warnings) when some rows need a calendar year nobody supplies:
+    how many cases, which year(s) to add to params/calendar.yaml, and the notice to copy from."""
+    years = _missing_years(evaluation)
+    if not years:
+        return None
+    n = evaluation.loc[evaluation["status"] == "calendar_missing", "case_id"].nunique()
+    pkg = calendar.package_years or tuple(package_years())
+    pkg_text = (
+        f"chinese-calendar 包只有 {pkg[0]}–{pkg[-1]} 年的数据" if pkg else "chinese-calendar 包没有数据"
+    )
+    path = calendar.params_path
+    ytext = _years_text(years)
+    labels = "、".join(f"“{calendar_missing_label(y)}”" for y in years)
+    notices = "、".join(notice_name(y) for y in years)
+    return (
+        f"工作日历未覆盖 {ytext} 年：{n} 件的办理时限要用到 {ytext} 年的放假安排，而 {pkg_text}，"
+        f"{path} 也没有补充，这些件暂未判断是否超期（标为{labels}），其他件照常判断。"
+        f"请照{notices}，在 {path} 的 years 下补入 {ytext} 年：holidays 写放假日期段（整段照抄，"
+        f"含其中的周六、周日），workdays 写调休上班的周六、周日；补好后重新运行，这些件即可判断。"
+    )
+
+
+def overdue_sentence(
+    evaluation: pd.DataFrame, unit_order: Sequence[str] | None = None, *, judged: bool | None = None
+) -> str:
     """The bulletin's overdue sentence, counts computed.
 
     Cases are counted once in the total even when past more than one deadline; per deadline and per
     unit, each case once. Units follow `unit_order` (e.g. the roster) when given, else most cases
-    first. Cases whose rule is unconfirmed are said to be unjudged, never silently counted as on time.
+    first. Cases whose rule is unconfirmed, or whose deadline needs a calendar year not supplied, are
+    said to be unjudged, never silently counted as on time. `judged`: whether any case of the period
+    was judged at all (default: any row of `evaluation` was), for a caller that passes only the
+    overdue and unjudged rows.
     """
     late = overdue_cases(evaluation)
-    unconfirmed = evaluation.loc[evaluation["status"] == "unconfirmed", "case_id"].nunique()
-    judged = evaluation["status"].isin(("met", "late", "overdue", "pending")).any()
-    unjudged = f"另有 {unconfirmed} 件适用的期限规则尚未确认，未作超期判断。" if unconfirmed else ""
+    late_ids = set(late["case_id"])
+    status = evaluation["status"]
+    unconfirmed_ids = set(evaluation.loc[status == "unconfirmed", "case_id"]) - late_ids
+    missing_ids = set(evaluation.loc[status == "calendar_missing", "case_id"]) - late_ids - unconfirmed_ids
+    if judged is None:
+        judged = bool(status.isin(JUDGED_STATUSES).any())
+    reasons = []
+    if unconfirmed_ids:
+        reasons.append(f"{len(unconfirmed_ids)} 件适用的期限规则尚未确认，未作超期判断")
+    if missing_ids:
+        ytext = _years_text(_missing_years(evaluation[evaluation["case_id"].isin(missing_ids)]))
+        reasons.append(f"{len(missing_ids)} 件因 {ytext} 年工作日历未补充，暂未判断是否超期")
+    unjudged = f"另有 {'；'.join(reasons)}。" if reasons else ""
 
     if late.empty:
-        if not unconfirmed:
+        if not reasons:
             return NONE_SENTENCE
         if not judged:
-            return f"本月 {unconfirmed} 件适用的期限规则尚未确认，未作超期判断。"
+            return f"本月 {'；'.join(reasons)}。"
         return "本月已判断的件中无初、核查及办结超期件；" + unjudged
 
     rank = {u: i for i, u in enumerate(unit_order or [])}
@@ -408,6 +567,38 @@ def overdue_sentence(evaluation: pd.DataFrame, unit_order: Sequence[str] | None 
         parts.append(f"{rows['label'].iloc[0]}超期 {len(rows)} 件（{by_unit}）")
     total = late["case_id"].nunique()
     return f"本月有超期件 {total} 件：{'，'.join(parts)}。" + unjudged
+
+
+def _days_text(n: object, unit: object) -> str:
+    if pd.isna(n) or pd.isna(unit):
+        return ""
+    return f"{int(n)} {DAY_UNIT_LABELS.get(str(unit), str(unit))}"
+
+
+VIEW_COLUMNS = {
+    "case_id": "登记编号",
+    "unit": "承办单位",
+    "label": "期限",
+    "limit": "时限",
+    "registered_at": "登记时间",
+    "due_date": "到期日",
+    "extended_due_date": "延长后到期日",
+    "done_at": "完成时间",
+    "taken": "用时",
+    "status_label": "状态",
+}
+
+
+def deadline_view(rows: pd.DataFrame) -> pd.DataFrame:
+    """Evaluation rows as the analyst reads them: Chinese headers, limits and time taken with their
+    unit (7 个工作日, 60 日); 延长后到期日 only where the rule allows an extension."""
+    if rows.empty:
+        return pd.DataFrame(columns=list(VIEW_COLUMNS.values()))
+    out = rows.assign(
+        limit=[_days_text(n, u) for n, u in zip(rows["limit_days"], rows["day_unit"], strict=True)],
+        taken=[_days_text(n, u) for n, u in zip(rows["days_taken"], rows["day_unit"], strict=True)],
+    )
+    return out[list(VIEW_COLUMNS)].rename(columns=VIEW_COLUMNS).reset_index(drop=True)
 
 
 @dataclass(frozen=True)

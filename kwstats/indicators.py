@@ -3,14 +3,19 @@
 Convention (SPEC §3): month M covers the cases registered in M; their state is taken as of the
 cutoff, by default the last instant of M. A case closed after the cutoff is pending; 咨询 is
 counted apart, never in 受理量.
+
+Closure from an export without a closure date is its stage at the export (``closed_by_stage``, see
+:mod:`kwstats.schema`), said by :func:`closure_note`. A case whose export has neither is of unknown
+closure: the rates it enters are blank (NaN), never 0 %.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pandas as pd
 
@@ -107,8 +112,22 @@ def accepted_cases(cases: pd.DataFrame) -> pd.DataFrame:
 
 
 def closed_by(cases: pd.DataFrame, cutoff: pd.Timestamp) -> pd.Series:
-    """Boolean: closed at or before the cutoff (NaT or later means pending)."""
-    return cases["closed_at"].notna() & (cases["closed_at"] <= cutoff)
+    """Boolean: closed at or before the cutoff (NaT or later means pending).
+
+    A case from an export without a closure date counts when its stage at the export says closed
+    (``closed_by_stage``): the export's state, not the cutoff's.
+    """
+    closed = cases["closed_at"].notna() & (cases["closed_at"] <= cutoff)
+    if "closed_by_stage" in cases:
+        closed = closed | cases["closed_by_stage"].astype(bool)
+    return closed
+
+
+def closure_unknown(cases: pd.DataFrame) -> pd.Series:
+    """Boolean: the case's export carries neither a closure date nor a stage (closure unknown)."""
+    if "closure_basis" not in cases:
+        return pd.Series(False, index=cases.index)
+    return (cases["closure_basis"] == "none").fillna(False).astype(bool)
 
 
 def _case_flags(cases: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
@@ -165,7 +184,12 @@ def unit_table(
             }
         )
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS[:-1]))
-    table["closure_rate_pct"] = closure_rates(table["closed"], table["accepted"], branch.rate_rule)
+    rates = closure_rates(table["closed"], table["accepted"], branch.rate_rule)
+    # a row holding a case of unknown closure has no rate: blank, never a 0 % from a missing column
+    unknown = closure_unknown(cohort)
+    by_unit = cohort.loc[unknown, "unit"].astype("object").value_counts()
+    unknown_rows = [int(unknown.sum())] + [int(by_unit.get(e.unit, 0)) for e in branch.roster]
+    table["closure_rate_pct"] = rates.where(pd.Series(unknown_rows, index=table.index) == 0)
     return table
 
 
@@ -176,10 +200,19 @@ def units_under_threshold(table: pd.DataFrame, threshold: float) -> list[str]:
 
 
 def yuan_to_wan(yuan: float) -> Decimal:
-    """元 → 万元 with two decimals, half up (60 800 元 → 6.08)."""
-    return (Decimal(str(round(float(yuan), 2))) / Decimal(10000)).quantize(
-        Decimal("0.01"), rounding=ROUND_HALF_UP
-    )
+    """元 → 万元 with two decimals, half up (60 800 元 → 6.08).
+
+    Ingest sets aside amounts above 100 亿元, so sums stay small; the precision here is enough for
+    any finite float all the same (the default 28 digits would raise InvalidOperation from 1e26 on).
+    """
+    if not math.isfinite(float(yuan)):
+        raise ValueError(f"挽回经济损失合计不是有限数：{yuan}")
+    with localcontext() as ctx:
+        ctx.prec = 400
+        wan = (Decimal(str(round(float(yuan), 2))) / Decimal(10000)).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+    return wan
 
 
 @dataclass(frozen=True)
@@ -209,6 +242,7 @@ def cumulative_window(
     )
     selected = acc[mask]
     closed = int(closed_by(selected, cutoff).sum())
+    rate = closure_rate(closed, len(selected), rule)
     return WindowResult(
         key=window.key,
         label=window.label,
@@ -216,7 +250,7 @@ def cumulative_window(
         cutoff=cutoff,
         count=len(selected),
         closed=closed,
-        rate_pct=closure_rate(closed, len(selected), rule),
+        rate_pct=float("nan") if closure_unknown(selected).any() else rate,
         case_ids=tuple(selected["case_id"].astype(str)),
     )
 
@@ -248,6 +282,14 @@ class MonthSummary:
     windows: tuple[WindowResult, ...]
     under_threshold: tuple[str, ...]
     off_roster: dict[str, int]
+    # accepted cases whose closure is unknown (their export has neither 办结时间 nor 当前环节): the
+    # closed counts leave them out, `pending` too, and every rate they enter is NaN
+    closure_unknown: int = 0
+    # accepted cases counted closed by their stage at the export (no closure date in their export)
+    closed_by_stage: int = 0
+    # what the bulletin must say about where closure comes from ("" when every case has a closure date)
+    closure_note: str = ""
+    closure_note_official: str = ""  # its short form, for the bulletin's table note
 
 
 def summarize(
@@ -270,6 +312,11 @@ def summarize(
     per_unit = unit_counts(acc, cutoff)
     off = per_unit[~per_unit.index.isin(branch.units)]
     rule = branch.rate_rule
+    unknown = closure_unknown(acc)
+    no_stage = pd.Series(False, index=acc.index)
+    by_stage = acc["closed_by_stage"].astype(bool) if "closed_by_stage" in acc else no_stage
+    is_report, is_complaint = acc["kind"] == REPORT, acc["kind"] == COMPLAINT
+    nan = float("nan")
     return MonthSummary(
         month=month,
         cutoff=cutoff,
@@ -281,7 +328,7 @@ def summarize(
         complaints_closed=int(g["complaints_closed"]),
         complaints_to_case=int(g["complaints_to_case"]),
         closed=int(g["closed"]),
-        pending=int(g["accepted"] - g["closed"]),
+        pending=int(g["accepted"] - g["closed"]) - int(unknown.sum()),
         consultations=int((cohort["kind"] == CONSULTATION).sum()),
         diverted=int(acc["unit"].notna().sum()),
         unassigned=int(acc["unit"].isna().sum()),
@@ -289,12 +336,69 @@ def summarize(
         recovered_loss_yuan=loss,
         recovered_loss_wan=yuan_to_wan(loss),
         rate_pct=float(g["closure_rate_pct"]),
-        reports_rate_pct=closure_rate(int(g["reports_closed"]), int(g["reports"]), rule),
-        complaints_rate_pct=closure_rate(int(g["complaints_closed"]), int(g["complaints"]), rule),
+        reports_rate_pct=nan
+        if (unknown & is_report).any()
+        else closure_rate(int(g["reports_closed"]), int(g["reports"]), rule),
+        complaints_rate_pct=nan
+        if (unknown & is_complaint).any()
+        else closure_rate(int(g["complaints_closed"]), int(g["complaints"]), rule),
         windows=tuple(cumulative_window(cases, w, cutoff, rule) for w in branch.cumulative_windows),
         under_threshold=tuple(units_under_threshold(table, branch.closure_rate_threshold)),
         off_roster={str(u): int(n) for u, n in off["accepted"].items()},
+        closure_unknown=int(unknown.sum()),
+        closed_by_stage=int(by_stage.sum()),
+        closure_note=closure_note(cases, branch, month, cutoff),
+        closure_note_official=closure_note(cases, branch, month, cutoff, official=True),
     )
+
+
+STAGE_CLOSURE_NOTE = "办结情况取自导出时的办理环节（当前环节），是导出时的状态，不是截止时间的状态"
+
+
+def closure_note(
+    cases: pd.DataFrame,
+    branch: Branch,
+    month: str,
+    cutoff: pd.Timestamp | None = None,
+    *,
+    official: bool = False,
+) -> str:
+    """Where the month's closures come from, when not from closure dates: one Chinese note, or "".
+
+    Said once wherever the month's numbers are shown (check, table, analyst view, the official
+    note). `official=True` gives the short form for the bulletin's table note; the analyst form also
+    lists the stage values found, which ones counted as closed, and what to add to params.
+    """
+    cutoff = default_cutoff(month) if cutoff is None else cutoff
+    acc = accepted_cases(month_cohort(cases, month, cutoff))
+    if "closure_basis" not in acc or acc.empty:
+        return ""
+    basis = acc["closure_basis"].astype("object")
+    n_stage, n_none = int((basis == "stage").sum()), int((basis == "none").sum())
+    parts = []
+    if n_stage:
+        parts.append(f"本月 {n_stage} 件的导出没有办结时间，{STAGE_CLOSURE_NOTE}。")
+        if not official:
+            from kwstats.masking import mask_text
+
+            staged = acc[basis == "stage"]
+            closed = staged["closed_by_stage"].astype(bool)
+            values = staged["stage"].astype("object").fillna("（空）")
+            counted = values[closed].value_counts()
+            other = values[~closed].value_counts()
+            listed = "、".join(f"{mask_text(str(v))} {n} 件" for v, n in counted.items())
+            rest = "、".join(f"{mask_text(str(v))} {n} 件" for v, n in other.items())
+            parts.append(
+                f"其中计为办结 {int(closed.sum())} 件（{listed or '无'}），计为未办结 {int((~closed).sum())} 件"
+                f"（{rest or '无'}）。表示办结的环节见 params/branch.yaml 的 closed_stages"
+                f"（现为 {'、'.join(branch.closed_stages)}），如有遗漏请补上。"
+            )
+    if n_none:
+        parts.append(
+            f"本月 {n_none} 件的导出既没有办结时间，也没有当前环节：办结情况无法统计，"
+            f"涉及这些件的办结率留空（不是 0%），办结数不含这些件。"
+        )
+    return "".join(parts)
 
 
 def cases_behind(

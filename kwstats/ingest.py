@@ -45,11 +45,12 @@ import pandas as pd
 
 from kwstats.exceptions import InputFileError, MissingColumnError
 from kwstats.masking import mask_series, mask_text
-from kwstats.params import Branch
+from kwstats.params import Branch, normalize_name
 from kwstats.sample_files import MARKER_NAME as _SAMPLE_MARKER
 from kwstats.schema import (
     CASE_COLUMNS,
     DATE_FIELDS,
+    EVENT_DATE_FIELDS,
     FIELD_LABELS,
     FLAG_FIELDS,
     REJECT_COLUMNS,
@@ -78,6 +79,9 @@ REASON_BAD_DATE = "日期无法识别"
 REASON_DATE_OUT_OF_RANGE = "日期不合理（年份应在 1990—2099 之间）"
 REASON_BAD_AMOUNT = "金额无法识别"
 REASON_NEGATIVE_AMOUNT = "金额为负数"
+REASON_AMOUNT_TOO_LARGE = "金额不合理（超过 100 亿元）"
+REASON_FUTURE_DATE = "日期晚于文件的导出时间 {at}"
+REASON_FUTURE_DATE_NOW = "日期在未来（晚于读取时的当前时间 {at}）"
 REASON_BAD_FLAG = "是/否值无法识别（应为 是、否、Y、N、1、0、√）"
 REASON_BAD_URGES = "催办次数不是非负整数"
 REASON_CLOSED_BEFORE_REGISTERED = "办结时间早于登记时间"
@@ -89,6 +93,10 @@ _BLANK_TOKENS = ["-", "--", "—", "——", "/", "无", "null", "NULL", "None",
 _TRUE = ["是", "y", "yes", "1", "1.0", "√", "✓", "✔", "true"]
 _FALSE = ["否", "n", "no", "0", "0.0", "×", "✗", "false"]
 _MIN_YEAR, _MAX_YEAR = 1990, 2099
+# An amount (挽回经济损失, 元) above this is no recovered loss but a typo or a hostile cell (1e308, 31
+# digits): it is set aside. 100 亿元 is far above any consumer case, and keeps every sum exact in the
+# Decimal arithmetic of 万元 (28 significant digits).
+MAX_AMOUNT_YUAN = 1e10
 _NS_YEARS = (1678, 2261)  # representable in datetime64[ns]
 _SERIAL_MIN, _SERIAL_MAX = 20000, 80000
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # 1900 date system, Lotus leap-year bug included
@@ -112,8 +120,9 @@ _TEXT_FIELDS = (
     "problem_category",
     "respondent",
     "content",
+    "result",
 )
-_MASKED_FIELDS = ("respondent", "content")
+_MASKED_FIELDS = ("respondent", "content", "result")
 _QUIET_HEADERS = {"序号", "行号"}  # ignored without a warning
 _COALESCED_FIELDS = ("respondent", "content")  # several columns may carry them (被投诉方 / 被举报方)
 
@@ -143,6 +152,10 @@ class FileReport:
     # as in `source_file`: "file.xlsx", or "file.xlsx[sheet]" in a workbook of several sheets; files of
     # the same name read together are told apart by their folders ("2022-01/file.xlsx")
     source: str = ""
+    # 导出时间 as a title or note row above the header states it ("2022-02-01 09:12:33", or a bare
+    # "2022-02-01": some time that day); event dates after it are set aside. Text, so the report
+    # stays plain data.
+    exported_at: str | None = None
 
     def __post_init__(self) -> None:
         if not self.source:
@@ -210,6 +223,8 @@ def read_exports(
     paths: Iterable[str | Path] | str | Path,
     branch: Branch,
     progress: Callable[[int, int, str], None] | None = None,
+    *,
+    now: dt.datetime | pd.Timestamp | None = None,
 ) -> IngestResult:
     """Read every export in `paths` (files, or folders of .xlsx/.xls/.csv) into one canonical table.
 
@@ -218,6 +233,9 @@ def read_exports(
     workbook's worksheets are all read when their header is recognised (one :class:`FileReport`
     each); a worksheet without one (a 说明 sheet) is skipped with a warning. Raises
     :class:`NoExportsFoundError` when the paths hold no export at all.
+
+    An event date after the file's export time (its “导出时间” note, see :attr:`FileReport.exported_at`)
+    or, when the file does not say, after `now` (default: the clock, Beijing time) is set aside.
     """
     paths = [paths] if isinstance(paths, str | Path) else list(paths)
     files = expand_paths(paths)
@@ -232,9 +250,15 @@ def read_exports(
         raws.extend(_read_file(path, labels[path], branch, aliases, personal, warnings))
         if progress is not None:
             progress(i, len(files), path.name)
-    cases, rejected = _parse_all(raws, branch)
+    cases, rejected = _parse_all(raws, branch, _beijing_now(now))
     warnings = [mask_text(w) for w in warnings]
     return IngestResult(cases=cases, rejected=rejected, files=[r.report for r in raws], warnings=warnings)
+
+
+def _beijing_now(now: dt.datetime | pd.Timestamp | None = None) -> pd.Timestamp:
+    """`now` (or the clock) as a naive Beijing time, as the exports write their dates."""
+    ts = pd.Timestamp.now(tz="Asia/Shanghai") if now is None else pd.Timestamp(now)
+    return ts.tz_convert("Asia/Shanghai").tz_localize(None) if ts.tzinfo is not None else ts
 
 
 def expand_paths(paths: Iterable[str | Path] | str | Path) -> list[Path]:
@@ -541,22 +565,41 @@ def decode_bytes(path: str | Path, data: bytes) -> tuple[str, str]:
 
 
 def _parse_csv(path: Path, text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
-    """CSV records and the line on which each starts (quoted fields may span lines)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    prev = 0
+    """CSV records and the line on which each starts (quoted fields may span lines).
+
+    A cell may be as long as the file (the csv module's default cap of 131 072 characters would
+    refuse a long 登记内容). A quote that is never closed would swallow every later line into one
+    cell: that is an error naming the line where the quoted cell starts, not a silent loss.
+    """
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(max(old_limit, min(len(text) + 1, 2**31 - 1)))  # C long on Windows
     try:
-        for rec in reader:
-            rows.append(rec)
-            lines.append(prev + 1)
-            prev = reader.line_num
-    except csv.Error as exc:
-        raise InputFileError(
-            f'{path}：第 {prev + 1} 行附近 CSV 格式有误，可能是某个格子的引号（"）没有成对，'
-            f"使后面的内容都连成了一格。请用记事本或 Excel 查看这一行，改正后再导入，"
-            f"或从平台重新导出为 .xlsx。{_technical(exc)}"
-        ) from None
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        prev = 0
+        try:
+            for rec in reader:
+                rows.append(rec)
+                lines.append(prev + 1)
+                prev = reader.line_num
+            if rows:  # the last record again, strictly: does it end inside an open quote?
+                tail = "".join(io.StringIO(text, newline="").readlines()[lines[-1] - 1 :])
+                try:
+                    for _ in csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True):
+                        pass
+                except csv.Error as exc:
+                    if "end of data" in str(exc):
+                        prev = lines[-1] - 1
+                        raise
+        except csv.Error as exc:
+            raise InputFileError(
+                f'{path}：第 {prev + 1} 行附近 CSV 格式有误，可能是某个格子的引号（"）没有成对，'
+                f"使后面的内容都连成了一格。请用记事本或 Excel 查看这一行，改正后再导入，"
+                f"或从平台重新导出为 .xlsx。{_technical(exc)}"
+            ) from None
+    finally:
+        csv.field_size_limit(old_limit)
     return rows, lines
 
 
@@ -1019,7 +1062,16 @@ def _build_raw(
             f"{source}：有编号显示为科学计数法（如 1.22E+21），可能被 Excel 打开另存时改坏，"
             f"不同的件会被当成重复。请直接使用平台导出的原文件。"
         )
-    noted = [h for h in unmapped if _norm_header(h) not in _QUIET_HEADERS]
+    # a second column for a field already mapped (工单号 beside 表单号): said apart from unknown columns
+    shadowed = [h for h in unmapped if _norm_header(h) in aliases]
+    for h in shadowed:
+        fld = aliases[_norm_header(h)][0]
+        label = FIELD_LABELS.get(fld, fld)
+        warnings.append(
+            f"{source}：“{h}”与“{headers[fld]}”都可作{label}列，按 params/branch.yaml 中 headers.{fld} "
+            f"的先后采用“{headers[fld]}”，“{h}”列未使用。"
+        )
+    noted = [h for h in unmapped if _norm_header(h) not in _QUIET_HEADERS and h not in shadowed]
     if noted:
         warnings.append(f"{source}：以下列未识别，已忽略：{'、'.join(noted)}。")
     if not len(body):
@@ -1039,8 +1091,41 @@ def _build_raw(
         personal_headers=dropped,
         sheet=sheet,
         source=source,
+        exported_at=_export_time(grid[:header_idx]),
     )
     return _Raw(report, cells, body_lines, first, first_header, headers)
+
+
+_EXPORT_LABEL_RE = re.compile(r"(?:导出|下载)(?:时间|日期)\s*[:：]?\s*")
+_EXPORT_DATE_RE = re.compile(
+    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+    r"(?:[\sT]*\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2})?\s*[分秒]?)?"
+)
+
+
+def _export_time(title_rows: np.ndarray) -> str | None:
+    """The export time a title or note row states (“导出时间：2022-02-01 09:12:33”), or None.
+
+    The date may follow the label in the same cell or sit in the next non-empty cell. Returned as
+    ``YYYY-MM-DD HH:MM:SS``, or ``YYYY-MM-DD`` when the row gives no time.
+    """
+    for row in title_rows:
+        texts = [str(c) for c in row if c]
+        for k, cell in enumerate(texts):
+            label = _EXPORT_LABEL_RE.search(cell)
+            if label is None:
+                continue
+            rest = cell[label.end() :].strip() or (texts[k + 1] if k + 1 < len(texts) else "")
+            found = _EXPORT_DATE_RE.match(rest.strip())
+            if found is None:
+                continue
+            text = found.group(0).strip()
+            values, bad, out_of_range = parse_dates(pd.Series([text]))
+            if bad.iloc[0] or out_of_range.iloc[0] or pd.isna(values.iloc[0]):
+                continue
+            has_time = re.search(r"\d\s*[:：时]\s*\d", text) is not None
+            return f"{values.iloc[0]:%Y-%m-%d %H:%M:%S}" if has_time else f"{values.iloc[0]:%Y-%m-%d}"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1129,10 +1214,11 @@ def parse_amounts(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """'1,200.00' / '300元' / '￥300' / '1.2万' -> float 元; returns (values, unparseable, negative).
 
     Thousands separators must sit every three digits ('12,345', '1,200.00'); '3,00' or '1,2,3' is
-    unparseable, not 300 or 123.
+    unparseable, not 300 or 123. 'nan' and 'inf' are no amounts: unparseable, not blank or infinite.
+    Amounts above :data:`MAX_AMOUNT_YUAN` are returned as they are (the caller sets them aside).
     """
     s = s.astype("str")
-    empty = _blank_typed(s)
+    empty = _blank_typed(s) & ~s.str.lower().eq("nan")
     t = s.str.normalize("NFKC").str.replace(r"[\s¥￥]|人民币|RMB|元$", "", regex=True)
     grouped = t.str.contains(",", regex=False)
     t = t.where(~grouped | t.str.fullmatch(_GROUPED_NUMBER_RE), "?").str.replace(",", "", regex=False)
@@ -1205,8 +1291,11 @@ def _concat(raws: list[_Raw], fld: str) -> pd.Series:
     return pd.Series(np.concatenate(parts) if parts else np.empty(0, dtype=object), dtype="str")
 
 
-def _parse_all(raws: list[_Raw], branch: Branch) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Parse all files' rows together: set aside bad rows and duplicates, conform the rest."""
+def _parse_all(raws: list[_Raw], branch: Branch, now: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Parse all files' rows together: set aside bad rows and duplicates, conform the rest.
+
+    `now` (naive Beijing time) bounds the event dates of files that do not state their export time.
+    """
     fields = [c for c in CASE_COLUMNS if c not in ("source_file", "source_line")]
     raw = pd.DataFrame({fld: _concat(raws, fld) for fld in fields})
     file_idx = np.repeat(np.arange(len(raws)), [len(r.lines) for r in raws])
@@ -1232,16 +1321,22 @@ def _parse_all(raws: list[_Raw], branch: Branch) -> tuple[pd.DataFrame, pd.DataF
     rej.add_field(~kind.isin(kinds), REASON_UNKNOWN_KIND.format(kinds="、".join(kinds)), "kind", raw)
 
     parsed: dict[str, pd.Series] = {}
+    limit, limit_reason = _date_limits(raws, now)
+    limit_by_row = limit[file_idx]
     rej.add_field(_blank_typed(raw["registered_at"]), REASON_MISSING_REGISTERED, "registered_at", raw)
     for fld in DATE_FIELDS:
         values, bad, out_of_range = parse_dates(raw[fld])
         rej.add_field(bad, REASON_BAD_DATE, fld, raw)
         rej.add_field(out_of_range, REASON_DATE_OUT_OF_RANGE, fld, raw)
+        if fld in EVENT_DATE_FIELDS:  # 到期时间 lies in the future by nature
+            future = (values.to_numpy(dtype="datetime64[ns]") > limit_by_row) & values.notna().to_numpy()
+            rej.add_field(future, limit_reason[file_idx], fld, raw)
         parsed[fld] = values
     amount, bad, negative = parse_amounts(raw["recovered_loss"])
     rej.add_field(bad, REASON_BAD_AMOUNT, "recovered_loss", raw)
     rej.add_field(negative, REASON_NEGATIVE_AMOUNT, "recovered_loss", raw)
-    parsed["recovered_loss"] = amount
+    rej.add_field(amount > MAX_AMOUNT_YUAN, REASON_AMOUNT_TOO_LARGE, "recovered_loss", raw)
+    parsed["recovered_loss"] = amount.where(amount <= MAX_AMOUNT_YUAN, 0.0)
     for fld in FLAG_FIELDS:
         values, bad = parse_flags(raw[fld])
         rej.add_field(bad, REASON_BAD_FLAG, fld, raw)
@@ -1257,6 +1352,8 @@ def _parse_all(raws: list[_Raw], branch: Branch) -> tuple[pd.DataFrame, pd.DataF
     parsed["kind"] = kind
     for fld in _TEXT_FIELDS:
         parsed[fld] = raw[fld] if fld == "case_id" else raw[fld].replace("", pd.NA)
+    parsed["unit"] = roster_units(parsed["unit"], branch)
+    parsed["closure_basis"], parsed["closed_by_stage"] = _closure(raws, file_idx, raw["stage"], branch)
     parsed["source_file"] = pd.Series(names[file_idx], dtype="str")
     parsed["source_line"] = pd.Series(lines, dtype="int64")
     cases = pd.DataFrame(parsed, index=raw.index)
@@ -1279,6 +1376,52 @@ def _parse_all(raws: list[_Raw], branch: Branch) -> tuple[pd.DataFrame, pd.DataF
     return out, rejected
 
 
+def _date_limits(raws: list[_Raw], now: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+    """Per file: the latest possible event date (its export time, else `now`) and the reason to give."""
+    limits, reasons = [], []
+    for r in raws:
+        shown = r.report.exported_at
+        at = None if shown is None else pd.Timestamp(shown)
+        if at is not None and len(shown) == 10:  # a bare date: the export happened some time that day
+            at = at + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+        if at is not None and at <= now:
+            limits.append(at)
+            reasons.append(REASON_FUTURE_DATE.format(at=shown))
+        else:
+            limits.append(now)
+            reasons.append(REASON_FUTURE_DATE_NOW.format(at=f"{now:%Y-%m-%d %H:%M}"))
+    return np.array(limits, dtype="datetime64[ns]"), np.array(reasons, dtype=object)
+
+
+def roster_units(units: pd.Series, branch: Branch) -> pd.Series:
+    """Unit names as the roster writes them: a roster name or one of its aliases, compared without
+    whitespace and full-/half-width differences, becomes the roster's name; other names stay as found."""
+    names = branch.unit_names()
+    text = units.astype("string")
+    key = text.str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
+    mapped = key.map(names, na_action="ignore")
+    return mapped.where(mapped.notna(), text).astype("object").where(text.notna(), pd.NA)
+
+
+def _closure(
+    raws: list[_Raw], file_idx: np.ndarray, stage: pd.Series, branch: Branch
+) -> tuple[pd.Series, pd.Series]:
+    """closure_basis and closed_by_stage of each row (see :mod:`kwstats.schema`).
+
+    A file with a closure-date column: "date". Without one but with a stage column: "stage", and
+    closed when the stage is one of ``branch.closed_stages``. With neither: "none" (unknown).
+    """
+    basis_of_file = np.array(
+        ["date" if "closed_at" in r.headers else "stage" if "stage" in r.headers else "none" for r in raws],
+        dtype=object,
+    )
+    basis = basis_of_file[file_idx] if len(raws) else np.empty(0, dtype=object)
+    closed_words = {normalize_name(w) for w in branch.closed_stages}
+    key = stage.str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
+    by_stage = (basis == "stage") & key.isin(closed_words).to_numpy(dtype=bool)
+    return pd.Series(basis, index=stage.index, dtype="object"), pd.Series(by_stage, index=stage.index)
+
+
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     """Elementwise equality of two aligned Series, where missing equals missing."""
     eq = (a == b).fillna(False).to_numpy(dtype=bool)
@@ -1299,7 +1442,7 @@ def _reject_duplicates(cases: pd.DataFrame, rej: _Rejections) -> None:
     at = later.index.to_numpy()
     differing = np.full(len(later), "", dtype=object)
     for c in CASE_COLUMNS:
-        if c in ("case_id", "source_file", "source_line"):
+        if c in ("case_id", "source_file", "source_line", "closure_basis", "closed_by_stage"):
             continue
         header = rej.header_of(c)[at]
         differing = differing + np.where(_same(later[c], ref[c]), "", "、" + header)

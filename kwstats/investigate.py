@@ -614,7 +614,7 @@ def _monthly_rates(
     first = min(periods.min(), pd.Period(month, freq="M")) if len(acc) else pd.Period(month, freq="M")
     months = list(pd.period_range(first, pd.Period(month, freq="M"), freq="M").astype(str))
     month_end = periods.dt.end_time.where(periods.astype(str) != month, end_cutoff)
-    closed = acc["closed_at"].notna() & (acc["closed_at"] <= month_end)
+    closed = closed_by(acc, month_end)
     frame = pd.DataFrame(
         {"unit": acc["unit"].astype("object"), "month": periods.astype(str), "closed": closed.astype(int)}
     )

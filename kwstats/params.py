@@ -7,6 +7,8 @@ validated with pydantic so that a typo gives a message naming the file and the f
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,9 +26,17 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def normalize_name(text: object) -> str:
+    """A name for matching: NFKC (full-width letters, digits and brackets to half-width), no whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+
+
 class RosterEntry(_Strict):
     seq: int
     unit: str
+    # other names the exports give this unit (its full official name…); matched ignoring whitespace
+    # and full-/half-width differences, and replaced by `unit` at ingest
+    aliases: list[str] = []
 
 
 class CumulativeWindow(_Strict):
@@ -55,6 +65,14 @@ class Branch(_Strict):
     official_extra_indicators: list[
         Literal["按时初查率", "按期办结率", "同比环比", "问题分类", "客体分类", "来源渠道"]
     ] = []
+    # 当前环节 values that mean closed: used only for an export without a closure-date column
+    closed_stages: list[str] = ["已办结", "已归档"]
+    # share of the month's accepted cases off the roster above which a warning names them, and above
+    # which the official run stops (a draft is still built)
+    off_roster_warn_share: float = Field(0.1, ge=0, le=1)
+    off_roster_stop_share: float = Field(0.5, ge=0, le=1)
+    # which computed deadline the platform's own due date (到期时间) stands for, by kind
+    due_at_rules: dict[str, str] = {"投诉": "mediation", "举报": "report_verification"}
 
     @field_validator("roster")
     @classmethod
@@ -67,6 +85,16 @@ class Branch(_Strict):
         dup_seqs = sorted({q for q in seqs if seqs.count(q) > 1})
         if dup_seqs:
             raise ValueError(f"名册中序号重复：{'、'.join(str(q) for q in dup_seqs)}")
+        owner: dict[str, str] = {}
+        for r in roster:
+            for name in [r.unit, *r.aliases]:
+                key = normalize_name(name)
+                if not key:
+                    raise ValueError(f"名册中“{r.unit}”有空的别名")
+                if owner.setdefault(key, r.unit) != r.unit:
+                    raise ValueError(
+                        f"名称“{name}”同时属于“{owner[key]}”和“{r.unit}”，请只留在其中一个单位下"
+                    )
         return roster
 
     @model_validator(mode="after")
@@ -81,6 +109,10 @@ class Branch(_Strict):
     @property
     def units(self) -> list[str]:
         return [r.unit for r in self.roster]
+
+    def unit_names(self) -> dict[str, str]:
+        """Every name a roster unit goes by (its own and its aliases), normalised -> the roster name."""
+        return {normalize_name(n): r.unit for r in self.roster for n in (r.unit, *r.aliases)}
 
 
 def _paragraphs(value: Any) -> Any:
@@ -132,6 +164,9 @@ def parse_month(month: str) -> tuple[int, int]:
     return year, mon
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when PyYAML was built with it
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -140,14 +175,86 @@ def _read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ParamsError(f"参数文件无法读取：{path}（{exc}）") from None
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # C parser when built
+        return yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列附近" if mark is not None else ""
-        raise ParamsError(
-            f"参数文件 {path} {where}不是有效的 YAML：请检查冒号是否为英文半角“:”且后面有空格、缩进是否用空格而不是 Tab。"
-            f"（{getattr(exc, 'problem', '') or exc}）"
-        ) from None
+        raise ParamsError(_syntax_message(path, text, exc)) from None
+
+
+def _syntax_message(path: Path, text: str, exc: yaml.YAMLError) -> str:
+    """A clerk's account of a YAML syntax error: the line where the mistake starts and what to type."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = str(getattr(exc, "problem", "") or exc)
+    lines = text.splitlines()
+    head = f"参数文件 {path}"
+    quote = None
+    context_mark = getattr(exc, "context_mark", None)
+    if getattr(exc, "context", "") == "while scanning a quoted scalar" and context_mark is not None:
+        line = lines[context_mark.line] if context_mark.line < len(lines) else ""
+        quote = (context_mark.line + 1, line[context_mark.column : context_mark.column + 1] or '"')
+    elif mark is not None:
+        quote = _open_quote(lines, mark.line)
+    if quote is not None:
+        number, q = quote
+        return (
+            f"{head} 第 {number} 行不是有效的 YAML：这一行以引号 {q} 开头的文字没有结尾的 {q}，"
+            f"后面的内容都被当成了这段文字。请在这段文字末尾补上 {q}，或去掉开头的 {q}"
+            f"（文字里要用引号时，请用中文引号“”）。"
+        )
+    if mark is None:
+        return f"{head} 不是有效的 YAML：请检查冒号、引号和缩进。（{problem}）"
+    where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列"
+    if "mapping values are not allowed" in problem:
+        return (
+            f"{head} {where}不是有效的 YAML：这一行的文字里有半角冒号加空格“: ”，YAML 把它当成了"
+            f"“名称: 值”的分隔。请改用全角冒号“：”，或把冒号后面的整段文字用引号括起来，"
+            f'例如 title: "标题: 副标题"。'
+        )
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    if "\t" in line[: len(line) - len(line.lstrip())] or "'\\t'" in problem:
+        return f"{head} {where}不是有效的 YAML：这一行用了 Tab 缩进，YAML 只认空格，请把 Tab 换成空格。"
+    return (
+        f"{head} {where}附近不是有效的 YAML：请检查冒号是否为英文半角“:”且后面有空格、"
+        f"缩进是否用空格而不是 Tab。（{problem}）"
+    )
+
+
+# a line whose value starts with a quote: `key: "…`, `- "…`, `- key: '…`
+_QUOTE_START = re.compile(r"""^\s*(?:-\s+)*(?:[^\s'"#-][^#]*?:\s+)?(['"])""")
+
+
+def _closing_quote(line: str, start: int, quote: str) -> int | None:
+    """Index of the quote that closes a scalar opened with `quote`, searching from `start`."""
+    i = start
+    while i < len(line):
+        ch = line[i]
+        if quote == '"' and ch == "\\":
+            i += 2
+            continue
+        if ch == quote:
+            if quote == "'" and line[i + 1 : i + 2] == "'":  # '' is a quote inside '…'
+                i += 2
+                continue
+            return i
+        i += 1
+    return None
+
+
+def _open_quote(lines: list[str], error_line: int) -> tuple[int, str] | None:
+    """(1-based line, quote) of a quoted text left open on an earlier line and still running at
+    `error_line` (0-based): PyYAML reports such a mistake where the text finally ends, not where it starts."""
+    open_at: tuple[int, str] | None = None
+    for i, line in enumerate(lines[: error_line + 1]):
+        if open_at is None:
+            m = _QUOTE_START.match(line)
+            if m and _closing_quote(line, m.end(), m.group(1)) is None:
+                open_at = (i, m.group(1))
+        elif _closing_quote(line, 0, open_at[1]) is not None:
+            if i == error_line:
+                break
+            open_at = None
+    if open_at is None or open_at[0] >= error_line:
+        return None
+    return open_at[0] + 1, open_at[1]
 
 
 _ERROR_TEXT = {
@@ -175,9 +282,11 @@ def _where(loc: tuple, data: Any) -> str:
     parts: list[str] = []
     node = data
     for key in loc:
-        if isinstance(key, int):
+        if isinstance(key, str) and node is not None and not isinstance(node, dict | list):
+            continue  # pydantic's name of a union member (cutoff → date), not a place in the file
+        if isinstance(key, int) and isinstance(node, list):
             name = ""
-            if isinstance(node, list) and 0 <= key < len(node) and isinstance(node[key], dict):
+            if 0 <= key < len(node) and isinstance(node[key], dict):
                 name = node[key].get("unit") or node[key].get("title") or ""
             parts.append(f"第 {key + 1} 项" + (f"（{name}）" if name else ""))
         else:
@@ -194,15 +303,55 @@ def _message(err: dict) -> str:
         return f"只能取：{err.get('ctx', {}).get('expected', '')}"
     if err["type"] == "value_error":
         return str(err.get("ctx", {}).get("error", err["msg"]))
+    value = err.get("input")
+    if err["type"] == "string_type" and isinstance(value, dict) and len(value) == 1:
+        # `- 说明: 内容`: a half-width colon and a space turned the prose into a `name: value` pair
+        key, rest = next(iter(value.items()))
+        said = f"{key}: {'' if rest is None else rest}".strip()
+        said = said if len(said) <= 30 else said[:30] + "…"
+        return (
+            f"应为文字，但“{said}”里的半角冒号加空格“: ”让 YAML 把它读成了“名称: 值”。"
+            f"请改用全角冒号“：”，或把整行文字用引号括起来"
+        )
     return _ERROR_TEXT.get(err["type"], err["msg"])
+
+
+def _line_of(root: Any, loc: tuple) -> int | None:
+    """1-based line of the YAML node at `loc` (or of the nearest enclosing node that exists)."""
+    node = root
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            child = next(
+                (v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(key)), None
+            )
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+            child = node.value[key]
+        if child is not None:
+            node, line = child, child.start_mark.line + 1
+    return line
 
 
 def _validate(model: type[BaseModel], data: Any, path: Path) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = "；".join(f"{_where(err['loc'], data)}：{_message(err)}" for err in exc.errors())
-        raise ParamsError(f"参数文件 {path} 有误：{problems}") from None
+        try:
+            root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            root = None
+        problems: list[str] = []
+        places: set[str] = set()
+        for err in exc.errors():
+            where = _where(err["loc"], data)
+            if where in places:  # one message per place (a union gives one per member)
+                continue
+            places.add(where)
+            top_level_missing = err["type"] == "missing" and len(err["loc"]) == 1
+            line = None if top_level_missing else _line_of(root, err["loc"])
+            problems.append(f"{f'第 {line} 行 ' if line else ''}{where}：{_message(err)}")
+        raise ParamsError(f"参数文件 {path} 有误：{'；'.join(problems)}") from None
 
 
 def load_branch(params_dir: str | Path = DEFAULT_PARAMS_DIR) -> Branch:

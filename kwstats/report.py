@@ -59,7 +59,10 @@ class Report:
     deadlines: pd.DataFrame  # the month's cases × deadlines (rates, unconfirmed rules)
     overdue: pd.DataFrame  # what (五) reports: overdue at the cutoff, or done late within the month
     overdue_sentence: str
-    recorded_fields: tuple[str, ...] = ()  # canonical fields some export actually carried
+    recorded_fields: tuple[str, ...] = ()
+    # rows (五) cannot judge because the calendar lacks a year, and the one message saying so
+    calendar_missing: pd.DataFrame = field(default_factory=pd.DataFrame)
+    calendar_message: str | None = None  # canonical fields some export actually carried
     is_sample: bool = False  # computed from the shipped synthetic sample
     draft_reasons: tuple[str, ...] = ()  # why this page must not pass for an official bulletin
     warnings: list[str] = field(default_factory=list)
@@ -152,17 +155,26 @@ class Report:
         )
 
     def chart(self):
-        """The figure 受理、办结情况示意图."""
+        """The figure 受理、办结情况示意图 (the plot only: its caption is page text, see chart_html)."""
         from kwstats.charts import unit_chart
 
-        return unit_chart(self.table, self.branch.closure_rate_threshold, title="受理、办结情况示意图")
+        return unit_chart(self.table, self.branch.closure_rate_threshold)
+
+    def chart_html(self) -> str:
+        """受理、办结情况示意图 as ``<figure>``: caption as page text, inline PNG, alt text from the table."""
+        from kwstats.charts import chart_html
+
+        return chart_html(self.table, self.branch.closure_rate_threshold)
 
     def typical_case_html(self) -> str:
         case = self.month_params.typical_case
         if case is None:
             return ""
         body = text.paragraphs_html(case.body)
-        return f'<h3 class="kw-center">典型案例</h3>\n<h4 class="kw-center">{html.escape(case.title)}</h4>\n{body}'
+        return (
+            f'<section class="kw-case"><h3 class="kw-center">典型案例</h3>\n'
+            f'<h4 class="kw-center">{html.escape(case.title)}</h4>\n{body}</section>'
+        )
 
     def signature_html(self) -> str:
         lines = [self.branch.section, self.branch.center, self.sentences()["period"]]
@@ -214,18 +226,9 @@ class Report:
 
     def overdue_view(self) -> pd.DataFrame:
         """Cases past a deadline (late or still open past it), by unit and deadline."""
-        late = self.overdue
-        cols = {
-            "case_id": "登记编号",
-            "unit": "承办单位",
-            "label": "期限",
-            "registered_at": "登记时间",
-            "due_date": "到期日",
-            "done_at": "完成时间",
-            "workdays_taken": "用时(工作日)",
-            "status_label": "状态",
-        }
-        return late[list(cols)].rename(columns=cols).reset_index(drop=True)
+        from kwstats.deadlines import deadline_view
+
+        return deadline_view(pd.concat([self.overdue, self.calendar_missing]))
 
     def on_time_rates(self) -> pd.DataFrame:
         """按时初查率 / 按期办结率 and the counts behind them (analyst view; switchable into the bulletin)."""
@@ -284,6 +287,16 @@ class Report:
                     message=f"{unit}{label}超期 {rows['case_id'].nunique()} 件（{'、'.join(rows['status_label'].astype(str).unique())}）。",
                     numbers={"count": int(rows["case_id"].nunique())},
                     case_ids=tuple(rows["case_id"].astype(str).unique()),
+                )
+            )
+        if self.calendar_message:
+            out.append(
+                checks.Finding(
+                    kind="calendar_missing",
+                    month=self.month,
+                    message=self.calendar_message,
+                    numbers={"count": int(self.calendar_missing["case_id"].nunique())},
+                    case_ids=tuple(self.calendar_missing["case_id"].astype(str).unique()),
                 )
             )
         return out
@@ -414,7 +427,16 @@ def build_report(
     `official=True` (the bulletin run) refuses what would make a misleading official page: no params
     file for the month, or no case at all. Otherwise such a report is built and marked 【草稿】.
     """
-    from kwstats.deadlines import evaluate_deadlines, load_deadline_rules, overdue_in_period, overdue_sentence
+    from kwstats.deadlines import (
+        JUDGED_STATUSES,
+        calendar_missing_in_period,
+        calendar_missing_message,
+        evaluate_deadlines,
+        load_deadline_rules,
+        overdue_in_period,
+        overdue_sentence,
+    )
+    from kwstats.prose import stale_prose
     from kwstats.sources import load_cases
     from kwstats.workdays import WorkdayCalendar
 
@@ -429,6 +451,10 @@ def build_report(
         )
     elif month_params.typical_case is None:
         warnings.append("本月参数未提供典型案例：通报不含“典型案例”一节。")
+    prose = stale_prose(month, params_dir, log_warnings=False)  # earlier months' text copied unchanged
+    if official:
+        prose.raise_errors()
+    warnings.extend(prose.errors + prose.warnings)
     cut = indicators.resolve_cutoff(month, cutoff if cutoff is not None else month_params.cutoff)
     result = ingest if ingest is not None else load_cases(branch, data)
     cases = result.cases
@@ -447,9 +473,17 @@ def build_report(
     evaluation = evaluation_all[in_month].reset_index(drop=True)
     overdue = overdue_in_period(evaluation_all, start, cut)
     unconfirmed = evaluation[evaluation["status"] == "unconfirmed"]
-    sentence = overdue_sentence(pd.concat([overdue, unconfirmed]), unit_order=branch.units)
-    judged = evaluation["status"].isin(["met", "late", "overdue", "pending"]).any()
-    if summary.accepted and not judged and overdue.empty and unconfirmed.empty:
+    no_calendar = calendar_missing_in_period(evaluation_all, start, cut)  # a year not in the calendar
+    sentence = overdue_sentence(
+        pd.concat([overdue, unconfirmed, no_calendar]),
+        unit_order=branch.units,
+        judged=bool(evaluation_all["status"].isin(JUDGED_STATUSES).any()),
+    )
+    calendar_message = calendar_missing_message(no_calendar, calendar)
+    if calendar_message:
+        warnings.append(calendar_message)
+    judged = evaluation["status"].isin(JUDGED_STATUSES).any()
+    if summary.accepted and not judged and overdue.empty and unconfirmed.empty and no_calendar.empty:
         sentence = f"本月 {summary.accepted} 件因导出缺少受理、联系、核查或办结时间，未能判断是否超期。"
         warnings.append("导出缺少办理各环节的时间列，超期情况无法判断。")
 
@@ -462,11 +496,23 @@ def build_report(
         if official:
             raise EmptyMonthError(f"{empty}；如果本月确实为零，请用 --draft 生成草稿。")
         warnings.append(empty + "。")
+    if summary.closure_note:  # closures from the stage at the export, or unknown
+        warnings.append(summary.closure_note)
+    roster_share = checks.off_roster_share(cases, branch, month, cut)
+    if roster_share.stop and official:
+        raise checks.OffRosterError(roster_share.message)
+    if roster_share.warn:
+        warnings.append(roster_share.message)
+    if "due_at" in recorded:  # the platform's 到期时间 against the computed deadlines
+        findings += checks.due_date_findings(checks.due_date_check(cases, evaluation, branch), month)
     draft_reasons = []
+    if roster_share.stop:
+        draft_reasons.append("本月多数案件的承办单位不在名册中")
     if not (params_dir / f"{month}.yaml").exists():
         draft_reasons.append("缺少本月说明文字")
     if summary.accepted == 0:
         draft_reasons.append("本月没有案件")
+    draft_reasons.extend(prose.draft_reasons)
     bad_rows = int((result.rejected["reason"] != "合计行").sum()) if len(result.rejected) else 0
     if bad_rows:
         warnings.append(
@@ -490,6 +536,8 @@ def build_report(
         overdue=overdue,
         overdue_sentence=sentence,
         recorded_fields=tuple(recorded),
+        calendar_missing=no_calendar,
+        calendar_message=calendar_message,
         is_sample=is_sample,
         draft_reasons=tuple(draft_reasons),
         warnings=warnings,

@@ -2,6 +2,15 @@
 
 Every kwstats function after ingest works on a DataFrame with these columns (and only these).
 Personal data (names, phone numbers, ID numbers, addresses) is never a column here.
+
+Closure (办结). Most exports carry a closure date (办结时间): a case is closed as of a cutoff when
+``closed_at`` is at or before it. Some exports carry no closure-date column at all, only the stage
+(当前环节 已办结 / 已归档 / 办理中 …). Their rows have ``closure_basis == "stage"`` and
+``closed_by_stage`` True when the stage is one of the branch's ``closed_stages``: such a case counts
+as closed whatever the cutoff, because the stage is its state *at the export*, not at the cutoff
+(the bulletin says so, see :func:`kwstats.indicators.closure_note`). ``closed_at`` stays NaT: no
+date is invented. Rows from an export with neither column have ``closure_basis == "none"``: their
+closure is unknown, and closure counts and rates that include them are left blank, never 0.
 """
 
 from __future__ import annotations
@@ -14,22 +23,28 @@ CONSULTATION = "咨询"
 KINDS = (COMPLAINT, REPORT, CONSULTATION)
 
 # field -> dtype of the canonical table
-DATE_FIELDS = ("registered_at", "accepted_at", "first_contact_at", "verified_at", "closed_at")
+DATE_FIELDS = ("registered_at", "accepted_at", "first_contact_at", "verified_at", "closed_at", "due_at")
+# dates of things that happened: never after the export (or, when it does not say, after now)
+EVENT_DATE_FIELDS = DATE_FIELDS[:5]
+CLOSURE_BASES = ("date", "stage", "none")  # see the module doc
 FLAG_FIELDS = ("filed", "complaint_to_case", "epidemic")
-CATEGORY_FIELDS = ("kind", "unit", "channel", "stage", "goods_category", "problem_category")
-TEXT_FIELDS = ("case_id", "respondent", "content")
+CATEGORY_FIELDS = ("kind", "unit", "channel", "stage", "goods_category", "problem_category", "closure_basis")
+TEXT_FIELDS = ("case_id", "respondent", "content", "result")
 
 CASE_COLUMNS: dict[str, str] = {
     "case_id": "string",  # unique
     "kind": "category",  # 投诉 / 举报 / 咨询
     "registered_at": "datetime64[ns]",  # 登记: defines the month a case belongs to
-    "unit": "category",  # 承办单位; <NA> when the platform assigned none
+    "unit": "category",  # 承办单位, the roster's name when it matched one (aliases); <NA> when none
     "channel": "category",
     "accepted_at": "datetime64[ns]",  # 受理/不予受理 decision
     "first_contact_at": "datetime64[ns]",
     "verified_at": "datetime64[ns]",  # 举报 核查
-    "closed_at": "datetime64[ns]",  # 办结; NaT while open
-    "stage": "category",
+    "closed_at": "datetime64[ns]",  # 办结; NaT while open (and when the export has no closure date)
+    "due_at": "datetime64[ns]",  # 到期时间: the platform's own due date (cross-checked, not judged)
+    "stage": "category",  # 当前环节 at the export
+    "closure_basis": "category",  # "date" / "stage" / "none": where closure comes from (module doc)
+    "closed_by_stage": "bool",  # closed by its stage at the export (closure_basis "stage" only)
     "recovered_loss": "float64",  # 元, 0.0 when blank
     "filed": "bool",  # 举报立案
     "complaint_to_case": "bool",  # 诉转案
@@ -39,6 +54,7 @@ CASE_COLUMNS: dict[str, str] = {
     "urges": "int64",  # 催办次数, 0 when blank
     "respondent": "string",
     "content": "string",  # free text, phone/ID numbers already masked
+    "result": "string",  # 处理结果, free text, masked like content
     "source_file": "category",  # file name the row came from
     "source_line": "int64",  # 1-based line/row number in that file, as a clerk sees it
 }
@@ -56,7 +72,10 @@ FIELD_LABELS = {
     "first_contact_at": "首次联系时间",
     "verified_at": "核查时间",
     "closed_at": "办结时间",
+    "due_at": "到期时间",
     "stage": "办理状态",
+    "closure_basis": "办结依据",
+    "closed_by_stage": "按环节办结",
     "recovered_loss": "挽回经济损失",
     "filed": "是否立案",
     "complaint_to_case": "是否诉转案",
@@ -66,6 +85,7 @@ FIELD_LABELS = {
     "urges": "催办次数",
     "respondent": "被投诉方",
     "content": "登记内容",
+    "result": "处理结果",
 }
 
 # Columns of the set-aside table (rows rejected at ingest).
@@ -82,7 +102,10 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
     out = {}
     n = len(frame)
     for col, dtype in CASE_COLUMNS.items():
-        if col in frame:
+        if col == "closure_basis":  # hand-made frames: closure from closed_at, as most exports
+            s = frame[col] if col in frame else pd.Series(["date"] * n, index=frame.index)
+            s = s.astype("object").where(s.notna(), "date")
+        elif col in frame:
             s = frame[col]
             if dtype == "bool":
                 s = s.astype("object").where(s.notna(), False)

@@ -32,6 +32,7 @@ WINDOW = (
 REPORTS = "{mon} 月份受理举报件共 {reports} 件，办结 {closed} 件，办结率 {rate}。"
 COMPLAINTS = "{mon} 月份受理投诉件共 {complaints} 件，办结 {closed} 件，办结率 {rate}。"
 CLOSED = "{mon} 月份共计办结 {closed} 件，截止 {cut_m} 月 {cut_d} 日，办理中还有 {pending} 件。"
+CLOSURE_UNKNOWN = "另有 {n} 件的导出既无办结时间也无办理环节，办结情况未统计。"
 TABLE_TITLE = "{year} 年 {mon} 月份分局各监管责任主体 12315 系统办件数量统计一览表"
 TABLE_NOTE = (
     "注：【统计时间截止 {cut_m} 月 {cut_d} 日实时数据】 如有超期办件、消费者对处理结果和工作动态满意率低于 "
@@ -103,9 +104,12 @@ def complaints_sentence(s: MonthSummary, rule: str) -> str:
 
 def closed_sentence(s: MonthSummary) -> str:
     _, mon = parse_month(s.month)
-    return CLOSED.format(
+    sentence = CLOSED.format(
         mon=mon, closed=s.closed, cut_m=s.cutoff.month, cut_d=s.cutoff.day, pending=s.pending
     )
+    if s.closure_unknown:
+        sentence += CLOSURE_UNKNOWN.format(n=s.closure_unknown)
+    return sentence
 
 
 def table_title(month: str) -> str:
@@ -116,6 +120,7 @@ def table_title(month: str) -> str:
 def table_note(s: MonthSummary, branch: Branch) -> str:
     threshold = _threshold(branch.closure_rate_threshold)
     note = TABLE_NOTE.format(cut_m=s.cutoff.month, cut_d=s.cutoff.day, threshold=threshold)
+    note += s.closure_note_official
     if s.under_threshold:
         return note + UNDER_THRESHOLD.format(threshold=threshold, units="、".join(s.under_threshold))
     return note + NONE_UNDER_THRESHOLD.format(threshold=threshold)

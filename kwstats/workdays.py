@@ -16,14 +16,27 @@ starts counting the day after the event):
   ``workdays_between(d, add_workdays(d, n)) == n`` and an event is within n working days of ``d``
   exactly when ``workdays_between(d, event) <= n``.
 * Times of day are ignored: only calendar dates count. A deadline falls due at the end of its day.
+
+Natural days (日, e.g. Order 121's 60-day mediation) follow Order 121 art. 45: the event's day is
+not counted, so ``add_natural_days(d, n)`` starts from ``d + n`` days; when that last day is a
+legal holiday (法定节假日) the period ends on the first day after it. "Legal holiday" is a day of
+a State Council holiday break — the package's named holiday days (``get_holiday_detail`` gives a
+name), or the ``holidays`` of a year in params — including the weekend days inside the break; an
+ordinary weekend is not a legal holiday (``roll_over="legal_holiday"``). ``"rest_day"`` (roll over
+every day off, weekends too, to the next working day) and ``"none"`` exist for a rule that says so.
+
+A due date that needs a year the calendar lacks raises CalendarCoverageError in the scalar and
+``*_array`` API; ``due_dates`` and ``workdays_between_array(..., uncovered="na")`` instead return
+NaT/<NA> with the first missing year, so a caller can leave such cases unjudged and go on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import chinese_calendar
 import numpy as np
@@ -39,6 +52,10 @@ DateLike = dt.date | dt.datetime | pd.Timestamp | np.datetime64 | str
 ArrayLike = pd.Series | pd.Index | np.ndarray | list
 
 _PROBE_YEARS = range(1990, 2101)
+
+DayUnit = Literal["workday", "natural"]
+RollOver = Literal["legal_holiday", "rest_day", "none"]
+_FAR_YEAR = 1_000_000  # "past every year" in year arithmetic
 
 
 # ---------------------------------------------------------------- params/calendar.yaml
@@ -169,6 +186,9 @@ class WorkdayCalendar:
     sources: dict[int, str]  # year -> "chinese-calendar" or the params file that supplied it
     package_years: tuple[int, ...] = ()
     params_path: str = f"params/{CALENDAR_FILE}"
+    legal_holidays: np.ndarray = field(  # sorted datetime64[D]: the days of holiday breaks
+        default_factory=lambda: np.array([], dtype="datetime64[D]")
+    )
 
     # --- construction
 
@@ -207,6 +227,11 @@ class WorkdayCalendar:
             is_work[sel] = (weekday[sel] & ~np.isin(all_days[sel], off)) | np.isin(all_days[sel], on)
             sources[year] = params_path
         is_work &= np.isin(years_of, sorted(covered))  # a gap year has no working days at all
+        # Legal holidays (法定节假日): the days of the breaks, weekends inside a break included.
+        pkg_legal = pkg_off[np.isin(_year_of(pkg_off), sorted(set(pkg) - set(years)))]
+        legal = set(pkg_legal.tolist())
+        for spec in years.values():
+            legal.update(spec.holiday_dates())
         return cls(
             first_year=first,
             last_year=last,
@@ -215,6 +240,7 @@ class WorkdayCalendar:
             sources=sources,
             package_years=tuple(pkg),
             params_path=params_path,
+            legal_holidays=np.array(sorted(legal), dtype="datetime64[D]"),
         )
 
     # --- coverage
@@ -226,7 +252,7 @@ class WorkdayCalendar:
         )
         return CalendarCoverageError(
             f"工作日历未覆盖 {year} 年：{pkg_text}，{self.params_path} 也没有提供 {year} 年。"
-            f"请按国务院办公厅公布的 {year} 年部分节假日安排，在 {self.params_path} 的 years 下加入 {year}: "
+            f"请照《国务院办公厅关于{year}年部分节假日安排的通知》，在 {self.params_path} 的 years 下加入 {year}: "
             f"holidays（放假日期，可写日期段 {{start: …, end: …}}）和 workdays（调休上班的周末日期）；"
             f"或升级 chinese-calendar 包。"
         )
@@ -237,23 +263,26 @@ class WorkdayCalendar:
             if year not in self.covered_years:
                 raise self._coverage_error(year)
 
+    def first_uncovered(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Per element, the first year in [lo, hi] the calendar lacks; 0 where all are covered."""
+        lo = np.asarray(lo, dtype=np.int64)
+        hi = np.asarray(hi, dtype=np.int64)
+        lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
+        # next_gap[i]: the first uncovered year >= first_year + i (last_year + 1 at the end)
+        span = np.arange(self.first_year, self.last_year + 2)
+        gaps = np.array([y for y in span if y not in self.covered_years], dtype=np.int64)
+        next_gap = gaps[np.searchsorted(gaps, span)]
+        inside = (lo >= self.first_year) & (lo <= self.last_year + 1)
+        first = np.where(inside, next_gap[np.clip(lo - self.first_year, 0, len(span) - 1)], lo)
+        return np.where(first <= hi, first, 0)
+
     def _check_span(self, first: np.ndarray, last: np.ndarray) -> None:
         """Every year from `first[i]` to `last[i]` (int arrays, same length) must be covered."""
         if len(first) == 0:
             return
-        lo, hi = np.minimum(first, last), np.maximum(first, last)
-        missing: list[int] = []
-        if (lo < self.first_year).any():
-            missing.append(int(lo.min()))
-        for year in sorted(set(range(self.first_year, self.last_year + 1)) - self.covered_years):
-            if ((lo <= year) & (year <= hi)).any():
-                missing.append(year)
-                break
-        late = hi > self.last_year
-        if late.any():
-            missing.append(max(self.last_year + 1, int(lo[late].min())))
-        if missing:
-            raise self._coverage_error(min(missing))
+        missing = self.first_uncovered(first, last)
+        if missing.any():
+            raise self._coverage_error(int(missing[missing > 0].min()))
 
     # --- scalar API
 
@@ -268,6 +297,19 @@ class WorkdayCalendar:
         """The n-th working day strictly after the date of `date` (n >= 1); see the module doc."""
         out = self.add_workdays_array(np.array([_to_day(date)]), n)
         return out.iloc[0].date()
+
+    def is_legal_holiday(self, date: DateLike) -> bool:
+        """Whether the date is a day of a State Council holiday break (法定节假日; see the module doc)."""
+        day = _to_day(date)
+        self.check_years([int(_year_of(np.array([day]))[0])])
+        return bool(np.isin(day, self.legal_holidays))
+
+    def add_natural_days(self, date: DateLike, n: int, roll_over: RollOver = "legal_holiday") -> dt.date:
+        """The last day of an n-day period starting after `date`, rolled over per Order 121 art. 45."""
+        result = self.due_dates(np.array([_to_day(date)]), n, "natural", roll_over)
+        if not pd.isna(result.missing_year.iloc[0]):
+            raise self._coverage_error(int(result.missing_year.iloc[0]))
+        return result.due.iloc[0].date()
 
     def workdays_between(self, start: DateLike, end: DateLike) -> int:
         """Working days after `start` up to and including `end` (negative if `end` < `start`)."""
@@ -307,13 +349,20 @@ class WorkdayCalendar:
         out[ok] = result.astype("datetime64[ns]")
         return pd.Series(out, index=index)
 
-    def workdays_between_array(self, starts: ArrayLike, ends: ArrayLike) -> pd.Series:
-        """Vectorised `workdays_between`: Int64 Series, <NA> where either date is missing."""
+    def workdays_between_array(
+        self, starts: ArrayLike, ends: ArrayLike, *, uncovered: Literal["raise", "na"] = "raise"
+    ) -> pd.Series:
+        """Vectorised `workdays_between`: Int64 Series, <NA> where either date is missing.
+
+        A span through a year the calendar lacks raises, or with ``uncovered="na"`` gives <NA>.
+        """
         s_days, s_ok, index = _to_days(starts)
         e_days, e_ok, _ = _to_days(ends)
         if len(s_days) != len(e_days):
             raise ValueError("起止日期的个数不一致")
         ok = s_ok & e_ok
+        if uncovered == "na" and ok.any():
+            ok[ok] = self.first_uncovered(_year_of(s_days[ok]), _year_of(e_days[ok])) == 0
         self._check_span(_year_of(s_days[ok]), _year_of(e_days[ok]))
         count = np.searchsorted(self.workdays, e_days[ok], side="right") - np.searchsorted(
             self.workdays, s_days[ok], side="right"
@@ -321,3 +370,69 @@ class WorkdayCalendar:
         out = pd.array([pd.NA] * len(s_days), dtype="Int64")
         out[ok] = count
         return pd.Series(out, index=index)
+
+    def due_dates(
+        self,
+        starts: ArrayLike,
+        n: int | ArrayLike,
+        unit: DayUnit = "workday",
+        roll_over: RollOver = "legal_holiday",
+    ) -> DueDates:
+        """Due dates of n-day periods after `starts`, never raising for a missing year.
+
+        ``unit="workday"``: the n-th working day after the start (as `add_workdays`).
+        ``unit="natural"``: start + n days, rolled over per `roll_over` (see the module doc).
+        Where the calendar lacks a year the answer needs, the due date is NaT and `missing_year`
+        names the first such year; a missing start gives NaT and <NA>.
+        """
+        days, ok, index = _to_days(starts)
+        steps = np.broadcast_to(np.asarray(n, dtype=np.int64), days.shape)[ok]
+        if (steps < 1).any():
+            raise ValueError("期限天数必须不小于 1")
+        start = days[ok]
+        if unit == "workday":
+            pos = np.searchsorted(self.workdays, start, side="right") + steps - 1
+            beyond = pos >= len(self.workdays)
+            result = (
+                self.workdays[np.minimum(pos, max(len(self.workdays) - 1, 0))]
+                if len(self.workdays)
+                else start
+            )
+            last_year = np.where(beyond, _FAR_YEAR, _year_of(result))
+            missing = self.first_uncovered(_year_of(start), last_year)
+        elif unit == "natural":
+            result = start + steps.astype("timedelta64[D]")
+            first_year = _year_of(result)
+            if roll_over != "none":
+                covered = np.array(sorted(self.covered_years), dtype=np.int64)
+                for _ in range(400):  # a break is never that long; the loop ends far sooner
+                    in_year = np.isin(_year_of(result), covered)
+                    if roll_over == "legal_holiday":
+                        off = np.isin(result, self.legal_holidays)
+                    else:
+                        off = ~np.isin(result, self.workdays)
+                    step = in_year & off
+                    if not step.any():
+                        break
+                    result = result + step.astype("timedelta64[D]")
+            missing = self.first_uncovered(first_year, _year_of(result))
+        else:
+            raise ValueError(f"未知的计日方式：{unit}")
+        due = np.full(len(days), np.datetime64("NaT"), dtype="datetime64[ns]")
+        good = missing == 0
+        due_ok = np.full(ok.sum(), np.datetime64("NaT"), dtype="datetime64[ns]")
+        due_ok[good] = result[good].astype("datetime64[ns]")
+        due[ok] = due_ok
+        miss = pd.array([pd.NA] * len(days), dtype="Int64")
+        miss_ok = pd.array([pd.NA] * int(ok.sum()), dtype="Int64")
+        miss_ok[~good] = missing[~good]
+        miss[ok] = miss_ok
+        return DueDates(due=pd.Series(due, index=index), missing_year=pd.Series(miss, index=index))
+
+
+@dataclass(frozen=True)
+class DueDates:
+    """Due dates (datetime64, NaT where unknown) and, where the calendar lacks a year, that year."""
+
+    due: pd.Series
+    missing_year: pd.Series  # Int64, <NA> where the due date is known or the start is missing

@@ -730,14 +730,16 @@ def test_unreadable_file_is_said_in_chinese(tmp_path: Path, branch, monkeypatch)
     assert "请关闭打开着它的程序" in str(info.value)
 
 
-def test_unbalanced_quote_is_said_in_chinese(tmp_path: Path, branch) -> None:
+@pytest.mark.parametrize("rest", ["短的内容", "很长的内容" * 30000], ids=["short", "long"])
+def test_unbalanced_quote_is_said_in_chinese(tmp_path: Path, branch, rest: str) -> None:
+    """A quote never closed swallows the lines below it: an error at its line, long or short."""
     path = tmp_path / "q.csv"
-    path.write_text('登记编号,业务类型\n"K1,投诉\n' + "很长的内容" * 30000 + "\n", encoding="utf-8")
+    path.write_text('登记编号,业务类型\n"K1,投诉\n' + rest + "\nK2,投诉\n", encoding="utf-8")
     with pytest.raises(InputFileError) as info:
         read_export(path, branch)
     first = first_sentence(info.value)
     assert first.startswith(f"{path}：第 2 行附近 CSV 格式有误") and "引号" in first
-    assert "field" not in first and "field larger than field limit" in str(info.value)
+    assert "field" not in first
 
 
 # --------------------------------------------------------------------------------------------

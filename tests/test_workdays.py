@@ -223,3 +223,99 @@ def test_bad_calendar_params(tmp_path: Path, text: str, fragment: str) -> None:
     with pytest.raises(ParamsError, match=fragment) as err:
         WorkdayCalendar.from_params(_write_calendar(tmp_path, text))
     assert "calendar.yaml" in str(err.value)
+
+
+# ---------------------------------------------------------------- legal holidays and natural days
+
+
+def test_legal_holidays_agree_with_package_detail_every_day(cal: WorkdayCalendar) -> None:
+    """A legal holiday is a day the package names as a holiday (weekends inside a break included)."""
+    expected = set()
+    for day in pd.date_range("2004-01-01", "2026-12-31"):
+        is_off, name = chinese_calendar.get_holiday_detail(day.date())
+        if is_off and name is not None:
+            expected.add(day.date())
+    got = {pd.Timestamp(d).date() for d in cal.legal_holidays}
+    assert got == expected
+    assert cal.is_legal_holiday(D("2026-10-03"))  # Saturday inside the National Day break
+    assert not cal.is_legal_holiday(D("2026-10-10"))  # make-up working Saturday
+    assert not cal.is_legal_holiday(D("2026-07-19"))  # an ordinary Sunday is not a legal holiday
+
+
+@pytest.mark.parametrize(
+    ("start", "n", "roll", "due"),
+    [
+        # 2026-05-18 + 60 days = Friday 2026-07-17 (13 + 30 + 17), a working day: no roll-over
+        ("2026-05-18", 60, "legal_holiday", "2026-07-17"),
+        # 2026-08-05 + 60 = Sunday 2026-10-04, inside National Day (1-7 October): first day after = 8 October
+        ("2026-08-05", 60, "legal_holiday", "2026-10-08"),
+        ("2026-08-05", 60, "none", "2026-10-04"),
+        # 2026-07-29 + 60 = Sunday 2026-09-27, last day of Mid-autumn (25-27 September): 28 September
+        ("2026-07-29", 60, "legal_holiday", "2026-09-28"),
+        # 2026-05-20 + 60 = Sunday 2026-07-19, an ordinary weekend: not a legal holiday, not rolled over;
+        # the rest_day reading would move it to Monday 2026-07-20
+        ("2026-05-20", 60, "legal_holiday", "2026-07-19"),
+        ("2026-05-20", 60, "rest_day", "2026-07-20"),
+        # 2026-03-14 + 60 = 2026-05-13: Labour Day (1-5 May) is before it
+        ("2026-03-14", 60, "legal_holiday", "2026-05-13"),
+    ],
+)
+def test_add_natural_days(cal: WorkdayCalendar, start: str, n: int, roll: str, due: str) -> None:
+    assert cal.add_natural_days(D(start), n, roll) == D(due)  # type: ignore[arg-type]
+
+
+def test_natural_day_rollover_reads_the_package() -> None:
+    """The National Day case worked from chinese_calendar alone, not from kwstats."""
+    last = D("2026-08-05") + dt.timedelta(days=60)
+    assert chinese_calendar.get_holiday_detail(last) == (True, "National Day")
+    day = last
+    while chinese_calendar.get_holiday_detail(day)[0] and chinese_calendar.get_holiday_detail(day)[1]:
+        day += dt.timedelta(days=1)
+    assert day == D("2026-10-08")
+    assert WorkdayCalendar.from_params().add_natural_days(D("2026-08-05"), 60) == day
+
+
+def test_due_dates_name_the_missing_year_instead_of_raising(cal: WorkdayCalendar) -> None:
+    starts = pd.Series(
+        pd.to_datetime(["2026-12-22", "2026-12-24", None, "2027-01-05", "2026-11-01", "2026-11-02"]),
+        index=[5, 6, 7, 8, 9, 10],
+    )
+    work = cal.due_dates(starts.iloc[:4], 7)
+    # 23, 24, 25, 28, 29, 30, 31 December: the 7th working day after 22 December is 31 December
+    assert work.due[5] == pd.Timestamp("2026-12-31") and pd.isna(work.missing_year[5])
+    # after 24 December only 5 working days are left in 2026: 2027 is needed
+    assert pd.isna(work.due[6]) and work.missing_year[6] == 2027
+    assert pd.isna(work.due[7]) and pd.isna(work.missing_year[7])
+    assert work.missing_year[8] == 2027
+    natural = cal.due_dates(starts.iloc[4:], 60, "natural")
+    # 1 November + 60 days = 31 December 2026 (a Thursday, working day); 2 November + 60 = 1 January 2027
+    assert natural.due[9] == pd.Timestamp("2026-12-31") and pd.isna(natural.missing_year[9])
+    assert pd.isna(natural.due[10]) and natural.missing_year[10] == 2027
+    assert list(work.due.index) == [5, 6, 7, 8]
+
+
+def test_workdays_between_uncovered_na(cal: WorkdayCalendar) -> None:
+    starts = pd.Series(pd.to_datetime(["2026-12-28", "2026-12-28"]))
+    ends = pd.Series(pd.to_datetime(["2026-12-31", "2027-01-05"]))
+    got = cal.workdays_between_array(starts, ends, uncovered="na")
+    assert got[0] == 3 and pd.isna(got[1])
+    with pytest.raises(CalendarCoverageError, match="2027"):
+        cal.workdays_between_array(starts, ends)
+
+
+def test_params_2027_supplies_legal_holidays(tmp_path: Path) -> None:
+    cal = WorkdayCalendar.from_params(_write_calendar(tmp_path, FAKE_2027))
+    assert cal.is_legal_holiday(D("2027-02-08")) and cal.is_legal_holiday(D("2027-01-01"))
+    assert not cal.is_legal_holiday(D("2027-02-06"))  # the fixture's make-up Saturday
+    # 2026-12-10 + 60 days = 2027-02-08, inside the fixture's break (8-12 February): 13 February
+    assert cal.add_natural_days(D("2026-12-10"), 60) == D("2027-02-13")
+    # 2026-11-02 + 60 = 2027-01-01, the fixture's New Year's Day: 2 January
+    assert cal.add_natural_days(D("2026-11-02"), 60) == D("2027-01-02")
+
+
+def test_first_uncovered(tmp_path: Path, cal: WorkdayCalendar) -> None:
+    lo = np.array([2020, 2026, 2027, 2003, 2026])
+    hi = np.array([2026, 2027, 2030, 2005, 2026])
+    assert list(cal.first_uncovered(lo, hi)) == [0, 2027, 2027, 2003, 0]
+    gap = WorkdayCalendar.from_params(_write_calendar(tmp_path, FAKE_2027.replace("2027", "2028")))
+    assert list(gap.first_uncovered(np.array([2026, 2028]), np.array([2028, 2029]))) == [2027, 2029]
