@@ -1,27 +1,34 @@
-"""The bulletin's chart 受理、办结情况示意图, readable when printed on A4 in black and white."""
+"""The bulletin's chart 受理、办结情况示意图, readable when printed on A4 in black and white.
+
+The PNG holds the plot only: its caption is page text (``<figcaption>``) and its alt text says
+what it shows, both produced here from the unit table (:func:`chart_html`).
+"""
 
 from __future__ import annotations
 
 import base64
+import html
 import io
 import math
 
 import matplotlib.ticker as mticker
 import pandas as pd
 import seaborn as sns
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.text import Text
 
 from kwstats.exceptions import KwstatsError
-from kwstats.fonts import use_cjk_font
+from kwstats.fonts import bold_weight, use_cjk_font
 
-DEFAULT_TITLE = "受理、办结情况示意图"
+CAPTION = "受理、办结情况示意图"
 REQUIRED_COLUMNS = ("unit", "accepted", "closed", "closure_rate_pct")
 
 ACCEPTED_LABEL = "受理量"
 CLOSED_LABEL = "总计办结"
+NO_CASES_LABEL = "无受理"
 
 # Grey levels that stay apart on a black-and-white print; hatching carries the meaning too.
 ACCEPTED_STYLE = {"facecolor": "#4d4d4d", "hatch": ""}
@@ -30,9 +37,15 @@ RATE_OK_STYLE = {"facecolor": "#ffffff", "hatch": ""}
 RATE_BELOW_STYLE = {"facecolor": "#a6a6a6", "hatch": "xxx"}
 EDGE = "#000000"
 
-FIGSIZE = (7.2, 7.0)  # inches: fits the A4 portrait text width (180 mm) at ~100 %
+FIGSIZE = (7.2, 3.8)  # inches: the A4 type area (156 mm) wide, short enough to share a page with the case
 SCREEN_DPI = 150
 PRINT_DPI = 200
+COUNT_FONTSIZE = 6.5
+RATE_FONTSIZE = 6.5
+RATE_TOP = 115.0  # rate axis limit: room for a label over a 100 % bar
+LABEL_GAP = 1.5  # rate-axis units between a bar's top and the label above it
+INSIDE_GAP = 3.0  # rate-axis units between a bar's top and the label inside it (clear of the line)
+LABEL_SPAN = 14.0  # rate-axis units a label needs at FIGSIZE (its height and a margin); a test checks
 
 
 def roster_rows(table: pd.DataFrame) -> pd.DataFrame:
@@ -58,6 +71,13 @@ def units_below(table: pd.DataFrame, threshold: float) -> list[str]:
     return [str(u) for u, r in zip(rows["unit"], rates, strict=True) if pd.notna(r) and r < threshold]
 
 
+def units_without_cases(table: pd.DataFrame) -> list[str]:
+    """Roster units that accepted nothing this month (no rate, no bars)."""
+    rows = roster_rows(table)
+    accepted = pd.to_numeric(rows["accepted"], errors="coerce").fillna(0)
+    return [str(u) for u, a in zip(rows["unit"], accepted, strict=True) if a == 0]
+
+
 def _pct(value: float) -> str:
     """72.0 -> '72%', 72.73 -> '72.73%'."""
     return f"{value:g}%"
@@ -71,15 +91,44 @@ def _style_bars(patches: list, style: dict[str, str]) -> None:
         patch.set_linewidth(0.6)
 
 
-def unit_chart(table: pd.DataFrame, threshold: float, title: str | None = None) -> Figure:
+def _legend_above(ax: Axes, handles: list) -> None:
+    """The panel's legend in the band above the plot, right-aligned, so it never covers a bar."""
+    ax.legend(
+        handles=handles,
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncols=len(handles),
+        fontsize=8,
+        frameon=False,
+        borderaxespad=0.2,
+        handlelength=1.8,
+        columnspacing=1.2,
+    )
+
+
+def rate_label_position(rate: float, threshold: float) -> tuple[float, str]:
+    """(y, va) of a rate label: inside the top of a bar under the threshold, above any other bar.
+
+    Above a bar just under the threshold (78 % under 80 %) a label would run into the dashed line,
+    so every under-threshold label sits inside its bar, the same way for all of them; a bar too
+    short to hold one keeps it above, where it clears the line.
+    """
+    if rate < threshold and rate >= LABEL_SPAN + INSIDE_GAP:
+        return rate - INSIDE_GAP, "top"
+    return rate + LABEL_GAP, "bottom"
+
+
+def unit_chart(table: pd.DataFrame, threshold: float) -> Figure:
     """Two panels per roster unit: 受理量 vs 总计办结 (bars), 办结率 against the threshold.
 
     ``table`` is the unit table (columns as in the reference CSV, first row ``*``/全局 is
-    skipped). Units under ``threshold`` get a crosshatched grey bar, a bold name and are
-    listed under the chart. Returns a matplotlib Figure not managed by pyplot (display it with
+    skipped). Units under ``threshold`` get a crosshatched grey rate bar and a bold name; units
+    without cases get no bars and one 无受理 label. The caption is not drawn (see
+    :func:`chart_html`). Returns a matplotlib Figure not managed by pyplot (display it with
     ``IPython.display.display(fig)`` or save it).
     """
     font = use_cjk_font()
+    bold = bold_weight(font)
     rows = roster_rows(table)
     units = [str(u) for u in rows["unit"]]
     accepted = pd.to_numeric(rows["accepted"], errors="coerce").fillna(0).astype(int).tolist()
@@ -91,7 +140,7 @@ def unit_chart(table: pd.DataFrame, threshold: float, title: str | None = None) 
         fig = Figure(figsize=FIGSIZE, dpi=SCREEN_DPI, layout="constrained", facecolor="white")
         ax_count, ax_rate = fig.subplots(2, 1, sharex=True, height_ratios=(1, 1))
 
-    # Panel 1: accepted vs closed, grouped bars with their values.
+    # Panel 1: accepted vs closed, grouped bars with their values (none for zero).
     long = pd.DataFrame(
         {
             "单位": units * 2,
@@ -114,16 +163,24 @@ def unit_chart(table: pd.DataFrame, threshold: float, title: str | None = None) 
     bars_accepted, bars_closed = ax_count.containers[0], ax_count.containers[1]
     _style_bars(list(bars_accepted), ACCEPTED_STYLE)
     _style_bars(list(bars_closed), CLOSED_STYLE)
+    widest = max(len(str(v)) for v in [*accepted, *closed])
     for container, values in ((bars_accepted, accepted), (bars_closed, closed)):
-        ax_count.bar_label(container, labels=[str(v) for v in values], padding=1.5, fontsize=6, rotation=90)
+        ax_count.bar_label(
+            container,
+            labels=[str(v) if v else "" for v in values],
+            padding=1.5,
+            fontsize=COUNT_FONTSIZE,
+            rotation=90 if widest > 3 else 0,  # four digits no longer fit side by side
+        )
     top = max([*accepted, *closed, 1])
-    ax_count.set_ylim(0, top * 1.22 + 1)
-    ax_count.yaxis.set_major_locator(mticker.MaxNLocator(integer=True, nbins=6))
+    ax_count.set_ylim(0, top * 1.15 + 1)
+    ax_count.yaxis.set_major_locator(mticker.MaxNLocator(integer=True, nbins=5))
     ax_count.set_ylabel("件数")
     ax_count.set_xlabel("")
-    ax_count.set_title("受理量与总计办结（件）", fontsize=10, loc="left")
-    ax_count.legend(
-        handles=[
+    ax_count.set_title("受理量与总计办结（件）", fontsize=9, loc="left")
+    _legend_above(
+        ax_count,
+        [
             Patch(facecolor=ACCEPTED_STYLE["facecolor"], edgecolor=EDGE, label=ACCEPTED_LABEL),
             Patch(
                 facecolor=CLOSED_STYLE["facecolor"],
@@ -132,11 +189,6 @@ def unit_chart(table: pd.DataFrame, threshold: float, title: str | None = None) 
                 label=CLOSED_LABEL,
             ),
         ],
-        loc="upper right",
-        ncols=2,
-        fontsize=8,
-        frameon=True,
-        edgecolor="#808080",
     )
 
     # Panel 2: closure rate against the threshold.
@@ -150,28 +202,32 @@ def unit_chart(table: pd.DataFrame, threshold: float, title: str | None = None) 
         x = bar.get_x() + bar.get_width() / 2
         if math.isnan(rate):
             bar.set_visible(False)
-            ax_rate.text(x, 2, "无受理", ha="center", va="bottom", rotation=90, fontsize=6, color="#404040")
-        else:
             ax_rate.text(
-                x,
-                rate + 1.5,
-                _pct(rate),
-                ha="center",
-                va="bottom",
-                fontsize=6.5,
-                fontweight="bold" if is_below else "normal",
-                bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"},
-                zorder=4,
+                x, 2, NO_CASES_LABEL, ha="center", va="bottom", fontsize=RATE_FONTSIZE, color="#404040"
             )
+            continue
+        y, va = rate_label_position(rate, threshold)
+        ax_rate.text(
+            x,
+            y,
+            _pct(rate),
+            ha="center",
+            va=va,
+            fontsize=RATE_FONTSIZE,
+            fontweight=bold if is_below else "normal",
+            bbox={"boxstyle": "square,pad=0.12", "facecolor": "white", "edgecolor": "none"},
+            zorder=4,
+        )
     ax_rate.axhline(threshold, color="black", linestyle="--", linewidth=1.0, zorder=3)
-    ax_rate.set_ylim(0, max(125.0, threshold + 25.0))
+    ax_rate.set_ylim(0, max(RATE_TOP, threshold + LABEL_SPAN + LABEL_GAP))
     ax_rate.yaxis.set_major_locator(mticker.FixedLocator([0, 20, 40, 60, 80, 100]))
     ax_rate.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _pos: f"{v:g}%"))
     ax_rate.set_ylabel("办结率")
     ax_rate.set_xlabel("")
-    ax_rate.set_title("办结率（%）", fontsize=10, loc="left")
-    ax_rate.legend(
-        handles=[
+    ax_rate.set_title("办结率（%）", fontsize=9, loc="left")
+    _legend_above(
+        ax_rate,
+        [
             Patch(facecolor=RATE_OK_STYLE["facecolor"], edgecolor=EDGE, label="达到阈值"),
             Patch(
                 facecolor=RATE_BELOW_STYLE["facecolor"],
@@ -181,11 +237,6 @@ def unit_chart(table: pd.DataFrame, threshold: float, title: str | None = None) 
             ),
             Line2D([], [], color="black", linestyle="--", linewidth=1.0, label=f"{_pct(threshold)} 阈值"),
         ],
-        loc="upper right",
-        ncols=3,
-        fontsize=8,
-        frameon=True,
-        edgecolor="#808080",
     )
 
     for label in ax_rate.get_xticklabels():
@@ -194,22 +245,42 @@ def unit_chart(table: pd.DataFrame, threshold: float, title: str | None = None) 
         label.set_rotation_mode("anchor")
         label.set_fontsize(8)
         if label.get_text() in below:
-            label.set_fontweight("bold")
+            label.set_fontweight(bold)
     ax_count.tick_params(axis="x", length=0)
     for ax in (ax_count, ax_rate):
         ax.tick_params(axis="y", labelsize=8)
         ax.set_axisbelow(True)
         sns.despine(ax=ax)
-
-    under = "、".join(u for u in units if u in below) or "无"
-    fig.supxlabel(f"低于 {_pct(threshold)} 阈值的单位：{under}", x=0.01, ha="left", fontsize=8)
-    fig.get_layout_engine().set(h_pad=0.08)
-    fig.suptitle(title or DEFAULT_TITLE, fontsize=12, fontweight="bold")
+    fig.get_layout_engine().set(h_pad=0.06)
 
     # Pin the family on every text so later rcParams changes (e.g. sns.set_theme) cannot undo it.
     for text in fig.findobj(Text):
         text.set_fontfamily([font.name, "DejaVu Sans"])
     return fig
+
+
+def chart_alt_text(table: pd.DataFrame, threshold: float) -> str:
+    """What the chart shows, in words, for the image's alt text (screen readers, text-only mail)."""
+    rows = roster_rows(table)
+    accepted = pd.to_numeric(rows["accepted"], errors="coerce").fillna(0).astype(int)
+    rates = pd.to_numeric(rows["closure_rate_pct"], errors="coerce")
+    below = set(units_below(table, threshold))
+    none = units_without_cases(table)
+    parts = [
+        f"{CAPTION}：上图为 {len(rows)} 个单位的受理量（深灰）与总计办结（浅灰斜线）柱状图",
+    ]
+    if accepted.max() > 0:
+        top = int(accepted.idxmax())
+        parts[-1] += f"，受理量最多的是{rows['unit'].iloc[top]}（{int(accepted.iloc[top])} 件）"
+    parts.append(f"下图为各单位办结率柱状图，虚线为 {_pct(threshold)} 阈值")
+    if below:
+        named = [f"{u} {_pct(r)}" for u, r in zip(rows["unit"], rates, strict=True) if str(u) in below]
+        parts.append(f"低于阈值（交叉线填充）：{'、'.join(named)}")
+    else:
+        parts.append("没有低于阈值的单位")
+    if none:
+        parts.append(f"无受理：{'、'.join(none)}")
+    return "；".join(parts) + "。"
 
 
 def figure_to_png_bytes(fig: Figure, dpi: int = PRINT_DPI) -> bytes:
@@ -223,3 +294,18 @@ def figure_to_png_bytes(fig: Figure, dpi: int = PRINT_DPI) -> bytes:
 def figure_to_data_uri(fig: Figure, dpi: int = PRINT_DPI) -> str:
     """``data:image/png;base64,…`` for embedding the figure in HTML without any external file."""
     return "data:image/png;base64," + base64.b64encode(figure_to_png_bytes(fig, dpi)).decode("ascii")
+
+
+def figure_html(fig: Figure, *, alt: str, caption: str = CAPTION, dpi: int = PRINT_DPI) -> str:
+    """``<figure>`` with the caption as page text and the PNG inlined (the page stays offline)."""
+    width, height = (round(v * 96) for v in fig.get_size_inches())  # CSS px at 100 %
+    return (
+        f'<figure class="kw-chart"><figcaption>{html.escape(caption)}</figcaption>'
+        f'<img src="{figure_to_data_uri(fig, dpi)}" alt="{html.escape(alt, quote=True)}"'
+        f' width="{width}" height="{height}"></figure>'
+    )
+
+
+def chart_html(table: pd.DataFrame, threshold: float, caption: str = CAPTION) -> str:
+    """The bulletin's chart section: caption, inline PNG, alt text computed from the table."""
+    return figure_html(unit_chart(table, threshold), alt=chart_alt_text(table, threshold), caption=caption)

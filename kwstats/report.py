@@ -380,7 +380,8 @@ def drill_view(rows: pd.DataFrame, cutoff: pd.Timestamp | None = None) -> pd.Dat
     if cutoff is not None:
         for col in ("accepted_at", "closed_at"):
             out[col] = out[col].where(~(out[col] > cutoff))
-    for col in ("content", "respondent"):
+    # every text column again (belt and braces); the case id is the key and stays as ingest kept it
+    for col in ("unit", "channel", "goods_category", "problem_category", "respondent", "content", "source_file"):
         out[col] = mask_series(out[col])
     for col in ("registered_at", "accepted_at", "closed_at"):
         out[col] = out[col].dt.strftime("%Y-%m-%d %H:%M").fillna("")

@@ -29,9 +29,8 @@ output_dir = None
 official = False
 
 # %% tags=["setup"]
-from IPython.display import HTML, Image, display
+from IPython.display import HTML, display
 
-from kwstats.charts import figure_to_png_bytes
 from kwstats.report import build_report, frame_html, heading, para
 
 report = build_report(month, data_paths, params_dir, cutoff, official=official)
@@ -48,7 +47,8 @@ display(
 )
 
 # %%
-display(Image(data=figure_to_png_bytes(report.chart())))
+# 正式版：受理、办结情况示意图（图题为正文文字，图片内嵌，替代文字说明图中内容）。
+display(HTML(report.chart_html()))
 
 # %%
 # 正式版：典型案例、落款与报送时间。

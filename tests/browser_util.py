@@ -13,7 +13,9 @@ import base64
 import html
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -105,6 +107,90 @@ def screenshot(page: Page, name: str) -> Path:
     out = SCREENSHOTS / name
     page.screenshot(path=str(out), full_page=True)
     return out
+
+
+MM_PER_PT = 25.4 / 72
+A4_PT = (595.28, 841.89)
+BOTTOM_MARGIN_MM = 35.0  # GB/T 9704: the page number lives here, under the type area
+
+
+@dataclass(frozen=True)
+class PrintedPage:
+    """One page of the printed PDF, as a reader holds it."""
+
+    number: int
+    text: str
+    png: Path  # the page rendered to PNG under outputs/screenshots/ for people to look at
+    size_pt: tuple[float, float]
+    content_bottom_mm: float  # from the top edge: the lowest ink above the bottom margin
+
+
+def _pdfium() -> Any:
+    """pypdfium2 (a test dependency); fail, never skip, when it is missing."""
+    try:
+        import pypdfium2
+    except ImportError:
+        pytest.fail(
+            "缺少 pypdfium2：打印测试用它把 PDF 逐页转成图片。请运行 `pip install -e '.[test]'` 后重试。",
+            pytrace=False,
+        )
+    return pypdfium2
+
+
+def print_pages(page: Page, stem: str, *, header_footer: bool = False) -> list[PrintedPage]:
+    """Print the page to an A4 PDF as Chromium does and render each sheet to PNG.
+
+    ``header_footer=True`` asks for Chromium's own header and footer (date, title, file path, as
+    the print dialog's 页眉和页脚 option does); a page that declares its margin boxes gets none.
+    Writes ``<stem>.pdf`` and ``<stem>-p<n>.png`` under outputs/screenshots/.
+    """
+    pdfium = _pdfium()
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", prefer_css_page_size=True, display_header_footer=header_footer)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / f"{stem}.pdf").write_bytes(pdf)
+    doc = pdfium.PdfDocument(pdf)
+    pages: list[PrintedPage] = []
+    try:
+        for i, sheet in enumerate(doc, start=1):
+            width, height = sheet.get_size()
+            png = SCREENSHOTS / f"{stem}-p{i}.png"
+            sheet.render(scale=1.5).to_pil().save(png)
+            margin_pt = BOTTOM_MARGIN_MM / MM_PER_PT
+            bottoms = [obj.get_bounds()[1] for obj in sheet.get_objects() if obj.get_bounds()[3] > margin_pt]
+            lowest = min(bottoms) if bottoms else height
+            text = sheet.get_textpage().get_text_bounded().replace("\r\n", "\n")
+            pages.append(PrintedPage(i, text, png, (width, height), round((height - lowest) * MM_PER_PT, 1)))
+    finally:
+        doc.close()
+    return pages
+
+
+def bulletin_notebook(report: Any) -> nbformat.NotebookNode:
+    """The official outputs of notebooks/monthly_bulletin.py for a report, without a kernel.
+
+    The same three HTML outputs the notebook displays: the text with the table, the chart, the
+    typical case with the signature.
+    """
+    nb = new_notebook()
+    nb.metadata["language_info"] = {"name": "python"}
+    outputs = [
+        report.introduction_html()
+        + report.analysis_html()
+        + report.extra_indicators_html()
+        + report.table_section_html(),
+        report.chart_html(),
+        report.typical_case_html() + report.signature_html(),
+    ]
+    nb.cells = [
+        new_code_cell(
+            "display(HTML(...))",
+            execution_count=i,
+            outputs=[new_output("display_data", data={"text/html": out, "text/plain": "<HTML>"})],
+        )
+        for i, out in enumerate(outputs, start=1)
+    ]
+    return nb
 
 
 # A 1x1 white PNG, for tests that do not need a real chart.

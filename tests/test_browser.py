@@ -9,14 +9,19 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Browser
 
-from kwstats.charts import figure_to_png_bytes, unit_chart
+from kwstats.charts import CAPTION, figure_to_png_bytes, unit_chart
 from kwstats.render import export_html
+from kwstats.report import build_report
 from tests.browser_util import (
+    A4_PT,
     ANALYST_MARK,
     HOSTILE_TEXT,
+    PAGE_URL,
     SCREENSHOTS,
+    bulletin_notebook,
     chromium,
     open_offline,
+    print_pages,
     screenshot,
     tiny_notebook,
 )
@@ -36,7 +41,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="module")
 def chart_png() -> bytes:
     table = pd.DataFrame(ROWS, columns=COLUMNS)  # the reference table, typed in test_charts
-    return figure_to_png_bytes(unit_chart(table, 80.0, "2022 年 1 月份受理、办结情况示意图"))
+    return figure_to_png_bytes(unit_chart(table, 80.0))
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +110,64 @@ def test_analyst_page_offline(browser: Browser, exported: dict[str, Path]) -> No
         assert page.locator("table").count() == 1
         screenshot(page, "analyst-tiny.png")
         assert page.pdf(format="A4").startswith(b"%PDF")
+
+
+# --- the 2022-01 bulletin on paper -----------------------------------------------------------
+
+BULLETIN_TITLE = "宽城分局 12315 工作动态解读（2022 年 1 月）"
+TYPE_AREA_MM = (37.0, 297.0 - 35.0)  # GB/T 9704: the type area's top and bottom, from the top edge
+SIGNATURE = ("宽城分局消保科", "12315 投诉举报中心", "报送时间:2022.1.1～2022.1.31")
+
+
+@pytest.fixture(scope="module")
+def bulletin_2022_01(tmp_path_factory: pytest.TempPathFactory, sample_ingest) -> Path:  # type: ignore[no-untyped-def]
+    report = build_report("2022-01", ingest=sample_ingest)
+    out = tmp_path_factory.mktemp("bulletin") / "bulletin.html"
+    return export_html(bulletin_notebook(report), out, official=True, title=BULLETIN_TITLE)
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_bulletin_prints_on_a4_like_a_gongwen(browser: Browser, bulletin_2022_01: Path) -> None:
+    """January 2022 on A4: three full pages, sections whole, no browser furniture, page numbers."""
+    with open_offline(bulletin_2022_01, browser, width=900) as (page, requests):
+        assert requests == []
+        screenshot(page, "bulletin-2022-01-screen.png")
+        figure = page.locator("figure.kw-chart")
+        assert figure.locator("figcaption").inner_text() == CAPTION
+        alt = figure.locator("img").get_attribute("alt") or ""
+        assert alt.startswith(CAPTION + "：") and "低于阈值" in alt
+        pages = print_pages(page, "bulletin-2022-01-print")
+        furnished = print_pages(page, "bulletin-2022-01-print-with-header-footer", header_footer=True)
+    texts = [_squash(p.text) for p in pages]
+    assert 2 <= len(pages) <= 3, [p.png.name for p in pages]
+    for p in pages:
+        assert p.size_pt == pytest.approx(A4_PT, abs=1)
+        assert f"—{p.number}—" in _squash(p.text)  # the 公文 page number
+    # Chromium's header and footer (date, title, file path) stay off the page, even when asked for.
+    for p in furnished:
+        assert "kwstats.invalid" not in p.text and PAGE_URL not in p.text
+        assert _squash(BULLETIN_TITLE) not in _squash(p.text)
+    assert [_squash(p.text) for p in furnished] == texts
+    # Sections are whole: the table with its title, last row and note on one page; the chart's
+    # caption on the page of the chart; the typical case's title on the page where it starts.
+    table_page = next(i for i, t in enumerate(texts) if "系统办件数量统计一览表" in t)
+    assert "17党群办" in texts[table_page] and "表示办结率低于80%" in texts[table_page]
+    assert "注：【统计时间截止1月31日实时数据】" in texts[table_page]
+    assert sum(CAPTION in t for t in texts) == 1
+    # The signature is on the last page, with more than itself there: not a near-empty sheet.
+    last = texts[-1]
+    assert all(_squash(line) in last for line in SIGNATURE)
+    rest = last
+    for line in (*SIGNATURE, f"—{len(pages)}—"):
+        rest = rest.replace(_squash(line), "")
+    assert len(rest) >= 150, f"最后一页只有 {len(rest)} 个字加落款"
+    # Every page but the last is filled to at least three quarters of the type area.
+    top, bottom = TYPE_AREA_MM
+    for p in pages[:-1]:
+        assert bottom + 1 >= p.content_bottom_mm >= top + 0.75 * (bottom - top), (
+            p.number,
+            p.content_bottom_mm,
+        )

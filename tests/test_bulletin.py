@@ -112,7 +112,7 @@ def test_official_table_matches_reference_but_errata(built):
     diffs = []
     for shown, (_, ref) in zip(table[1:], reference.iterrows(), strict=True):
         expected = [*ref.iloc[:-1], f"{ref.iloc[-1]}%" if ref.iloc[-1] else ""]
-        got = [c.rstrip("▼") for c in shown]
+        got = [c.strip("▼") for c in shown]
         diffs += [(ref["unit"], i) for i, (a, b) in enumerate(zip(got, expected, strict=True)) if a != b]
     assert diffs == [("全局", 5), ("南广所", 10)]
 
@@ -179,19 +179,31 @@ def test_month_without_cases_or_prose(tmp_path):
 
 
 def test_failed_run_keeps_the_good_bulletin(tmp_path, built):
-    from kwstats.exceptions import InputFileError
+    import shutil
+
+    from kwstats.exceptions import InputFileError, ParamsError
+    from kwstats.params import DEFAULT_PARAMS_DIR
 
     good = tmp_path / "2022-01"
     good.mkdir()
     (good / "bulletin.html").write_text("good", encoding="utf-8")
+    # an unreadable export stops the run before any kernel starts: nothing to keep
     corrupt = tmp_path / "坏导出.xlsx"
     corrupt.write_bytes(b"PK\x03\x04 not really a workbook")
-    with pytest.raises(InputFileError) as exc:  # the kernel's own error type and message come through
+    with pytest.raises(InputFileError, match="坏导出.xlsx"):
         build_bulletin("2022-01", data=[corrupt], out_dir=tmp_path)
-    assert "坏导出.xlsx" in str(exc.value) and "2022-01-failed.ipynb" in str(exc.value)
+    assert not (tmp_path / "2022-01-failed.ipynb").exists()
+    # a failure inside the kernel keeps its own type and message, and the executed notebook
+    params = tmp_path / "params"
+    shutil.copytree(DEFAULT_PARAMS_DIR, params)
+    (params / "deadlines.yaml").write_text("rules: [\n", encoding="utf-8")
+    with pytest.raises(ParamsError) as exc:
+        build_bulletin("2022-01", params_dir=params, out_dir=tmp_path)
+    assert "deadlines.yaml" in str(exc.value) and "2022-01-failed.ipynb" in str(exc.value)
     assert "Error:" not in str(exc.value)
     assert (good / "bulletin.html").read_text(encoding="utf-8") == "good"
     assert (tmp_path / "2022-01-failed.ipynb").exists()
+    assert not list(tmp_path.glob(".2022-01-*")), "scratch folder left behind"
 
 
 def test_unexpected_failure_names_the_cell(tmp_path):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
+import re
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -11,12 +13,17 @@ from pathlib import Path
 import matplotlib as mpl
 import pandas as pd
 import pytest
+from matplotlib import font_manager, ft2font
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from kwstats.charts import (
-    DEFAULT_TITLE,
+    CAPTION,
+    chart_alt_text,
+    chart_html,
     figure_to_data_uri,
     figure_to_png_bytes,
     unit_chart,
@@ -80,7 +87,7 @@ def _rate_bars(fig: Figure) -> dict[str, Rectangle]:
 def test_chart_renders_chinese_without_missing_glyphs(table: pd.DataFrame) -> None:
     with mpl.rc_context():
         mpl.rcdefaults()  # a fresh matplotlib knows no CJK font
-        fig, png, caught = _no_warnings(lambda: unit_chart(table, 80.0, "2022 年 1 月份受理、办结情况示意图"))
+        fig, png, caught = _no_warnings(lambda: unit_chart(table, 80.0))
     assert not [m for m in caught if "Glyph" in m or "missing from" in m], caught
     assert caught == []
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 20_000
@@ -103,9 +110,11 @@ def test_glyph_check_would_catch_a_font_without_chinese() -> None:
 def test_chart_layout_and_size(table: pd.DataFrame) -> None:
     fig = unit_chart(table, 80.0)
     width, height = fig.get_size_inches()
-    assert 6.5 <= width <= 7.5 and 6.0 <= height <= 8.0  # A4 portrait text width
+    assert 6.5 <= width <= 7.5 and 3.5 <= height <= 4.5  # the A4 type area's width, a third of its height
     assert len(fig.axes) == 2
-    assert fig.get_suptitle() == DEFAULT_TITLE
+    # The caption is page text (figcaption), not drawn into the picture.
+    assert fig.get_suptitle() == "" and fig.get_supxlabel() == ""
+    assert not any(CAPTION in t.get_text() for t in fig.findobj(Text))
     labels = [t.get_text() for t in _rate_axes(fig).get_xticklabels()]
     assert labels == UNITS  # roster order, no 全局 row
     texts = {t.get_text() for t in fig.findobj(Text)}
@@ -140,9 +149,6 @@ def test_units_under_threshold_are_marked(table: pd.DataFrame) -> None:
             assert not bar.get_hatch()
     bold = [t.get_text() for t in _rate_axes(fig).get_xticklabels() if t.get_fontweight() in ("bold", 700)]
     assert bold == BELOW_80
-    footer = fig.get_supxlabel()
-    assert footer.startswith("低于 80% 阈值的单位：")
-    assert all(u in footer for u in BELOW_80)
 
 
 def test_threshold_line_and_rate_labels(table: pd.DataFrame) -> None:
@@ -167,8 +173,8 @@ def test_rates_with_decimals_are_labelled(table: pd.DataFrame) -> None:
 
 def test_nothing_under_threshold(table: pd.DataFrame) -> None:
     fig = unit_chart(table, 50.0)
-    assert fig.get_supxlabel().endswith("：无")
     assert not any(b.get_hatch() for b in _rate_bars(fig).values())
+    assert "没有低于阈值的单位" in chart_alt_text(table, 50.0)
 
 
 def test_missing_columns_and_empty_roster_are_clear_errors(table: pd.DataFrame) -> None:
@@ -202,3 +208,120 @@ def test_font_survives_a_later_theme_reset(table: pd.DataFrame) -> None:
             warnings.simplefilter("always")
             fig.savefig(io.BytesIO(), format="png")
     assert [str(w.message) for w in caught] == []
+
+
+# --- labels that do not collide, zero-case units, bold that is bold --------------------------
+
+
+def _drawn(fig: Figure):  # type: ignore[no-untyped-def]
+    """Draw the figure once and return its renderer (text extents need a real layout)."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def _overlapping(boxes: list[tuple[str, Bbox]]) -> list[tuple[str, str]]:
+    return [
+        (a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1 :] if box_a.overlaps(box_b)
+    ]
+
+
+def test_rate_labels_clear_the_threshold_line(table: pd.DataFrame) -> None:
+    """柳影所 78 % sits just under the 80 % line: its label must not run into it (nor any other)."""
+    near = table.copy()
+    near.loc[near["unit"] == "兴业所", "closure_rate_pct"] = 79.9  # a hair under the line
+    near.loc[near["unit"] == "欣园所", "closure_rate_pct"] = 80.0  # on it: not under
+    fig = unit_chart(near, 80.0)
+    renderer = _drawn(fig)
+    ax = _rate_axes(fig)
+    line_y = ax.transData.transform((0, 80.0))[1]
+    labels = {t.get_text(): t.get_window_extent(renderer) for t in ax.texts}
+    assert {"78%", "79.9%", "80%", "67%", "54%"} <= set(labels)
+    for text, box in labels.items():
+        assert not box.y0 - 1 <= line_y <= box.y1 + 1, f"{text} 的标签压在 80% 阈值线上"
+    assert _overlapping([(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts]) == []
+    # A label under the line stays under it, one over the line stays over it.
+    assert labels["78%"].y1 < line_y and labels["80%"].y0 > line_y
+
+
+def test_count_labels_skip_zeros_and_never_overlap(table: pd.DataFrame) -> None:
+    fig = unit_chart(table, 80.0)
+    renderer = _drawn(fig)
+    ax = fig.axes[0]
+    shown = [t for t in ax.texts if t.get_text()]
+    # 13 units with cases x 2 bars; 监管三科's 9/9 counted twice; no "0" anywhere.
+    assert sorted(int(t.get_text()) for t in shown) == sorted(
+        [v for r in ROWS[1:] for v in (r[2], r[9]) if v]
+    )
+    assert "0" not in [t.get_text() for t in ax.texts]
+    assert all(t.get_rotation() == 0 for t in shown)  # three digits fit side by side
+    assert _overlapping([(t.get_text(), t.get_window_extent(renderer)) for t in shown]) == []
+
+
+def test_four_digit_counts_turn_upright_to_stay_apart(table: pd.DataFrame) -> None:
+    big = table.copy()
+    big.loc[big["unit"] == "柳影所", ["accepted", "closed"]] = [1204, 1182]
+    fig = unit_chart(big, 80.0)
+    renderer = _drawn(fig)
+    shown = [t for t in fig.axes[0].texts if t.get_text()]
+    assert {t.get_rotation() for t in shown} == {90}
+    assert _overlapping([(t.get_text(), t.get_window_extent(renderer)) for t in shown]) == []
+
+
+def test_units_without_cases_get_one_horizontal_label(table: pd.DataFrame) -> None:
+    fig = unit_chart(table, 80.0)
+    marks = [t for t in _rate_axes(fig).texts if t.get_text() == "无受理"]
+    assert len(marks) == len(NO_CASES)
+    assert all(t.get_rotation() == 0 and t.get_fontsize() >= 6.5 for t in marks)
+    centres = {label.get_text(): label.get_position()[0] for label in _rate_axes(fig).get_xticklabels()}
+    assert sorted(t.get_position()[0] for t in marks) == sorted(centres[u] for u in NO_CASES)
+    assert [t for t in fig.axes[0].texts if t.get_text() == "无受理"] == []  # said once, not per panel
+
+
+def test_bold_labels_use_the_bold_face_without_font_warnings(
+    table: pd.DataFrame, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The under-threshold names are bold: drawn from the Bold file, with no findfont line logged."""
+    with caplog.at_level(logging.DEBUG, logger="matplotlib.font_manager"):
+        caplog.clear()
+        fig = unit_chart(table, 80.0)
+        figure_to_png_bytes(fig)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    bold = [t for t in _rate_axes(fig).get_xticklabels() if t.get_fontweight() == "bold"]
+    normal = [t for t in _rate_axes(fig).get_xticklabels() if t.get_fontweight() == "normal"]
+    assert [t.get_text() for t in bold] == BELOW_80 and normal
+    bold_file = font_manager.findfont(bold[0].get_fontproperties())
+    normal_file = font_manager.findfont(normal[0].get_fontproperties())
+    assert (bold_file, bold_file.face_index) != (normal_file, normal_file.face_index)
+    assert font_manager.get_font(bold_file).style_flags & ft2font.StyleFlags.BOLD
+
+
+# --- caption and alt text: page text, computed from the table ---------------------------------
+
+
+def test_alt_text_says_what_the_chart_shows(table: pd.DataFrame) -> None:
+    alt = chart_alt_text(table, 80.0)
+    assert alt.startswith("受理、办结情况示意图：上图为 17 个单位的受理量")
+    assert "受理量最多的是柳影所（104 件）" in alt
+    assert "虚线为 80% 阈值" in alt
+    assert "低于阈值（交叉线填充）：站前所 67%、新发所 72%、东广所 71%、团山所 54%、柳影所 78%" in alt
+    assert alt.endswith("无受理：监管一科、监管二科、审批办、党群办。")
+    assert "图表" not in alt
+
+
+def test_chart_html_is_a_figure_with_caption_and_alt_text(table: pd.DataFrame) -> None:
+    from kwstats.render import assert_offline
+
+    hostile = table.copy()
+    hostile.loc[hostile["unit"] == "站前所", "unit"] = '<b x="1">站前所</b>'
+    out = chart_html(hostile, 80.0)
+    assert out.startswith('<figure class="kw-chart"><figcaption>受理、办结情况示意图</figcaption><img ')
+    assert out.endswith("></figure>")
+    alt = re.search(r'alt="([^"]*)"', out)
+    assert alt is not None
+    assert "&lt;b x=&quot;1&quot;&gt;站前所&lt;/b&gt; 67%" in alt.group(1)
+    assert "<b" not in out
+    assert assert_offline(out) == []
+    src = re.search(r'src="data:image/png;base64,([^"]+)"', out)
+    assert src is not None and base64.b64decode(src.group(1)).startswith(b"\x89PNG")
+    assert 'width="691" height="365"' in out  # 7.2 x 3.8 in at 96 CSS px per inch

@@ -104,8 +104,17 @@ def test_pages_are_offline(which: str, request: pytest.FixtureRequest) -> None:
 
 
 def test_print_css_for_a4(official: str, analyst: str) -> None:
+    # GB/T 9704-2012: top 37 mm, right 26 mm, bottom 35 mm, binding edge 28 mm (type area 156 x 225);
+    # the analyst page keeps narrow margins for its wide tables.
+    assert re.search(r"@page\s*\{\s*size:\s*A4;\s*margin:\s*37mm 26mm 35mm 28mm;", official)
+    assert re.search(r"@page\s*\{\s*size:\s*A4;\s*margin:\s*15mm 12mm 18mm 12mm;", analyst)
     for html in (official, analyst):
-        assert re.search(r"@page\s*\{\s*size:\s*A4;\s*margin:\s*15mm;", html)
+        # An author margin box top and bottom: Chromium prints no date, title or file path there.
+        assert re.search(r'@top-center\s*\{\s*content:\s*"";', html)
+        assert re.search(
+            r'@page :right\s*\{\s*@bottom-right\s*\{\s*content:\s*"— " counter\(page\) " —"', html
+        )
+        assert re.search(r'@page :left\s*\{\s*@bottom-left\s*\{\s*content:\s*"— " counter\(page\) " —"', html)
         assert "@media print" in html
         assert "page-break-inside: avoid" in html
         assert "color-scheme: light" in html
@@ -252,3 +261,17 @@ def test_official_refuses_a_live_script_from_an_unescaped_output(tmp_path: Path)
     assert not out.exists()
     # The analyst page (for people who run the code anyway) is written.
     assert export_html(nb, tmp_path / "analyst.html", official=False, title=TITLE).is_file()
+
+
+def test_unit_table_marking_css(official: str) -> None:
+    """Numbers right-aligned; the under-threshold cell shaded (printed even without backgrounds); no underline."""
+    css = official.split("<main>", 1)[0]
+    assert re.search(r"table\.kw-unit-table td\.kw-num \{ text-align: right;", css)
+    below = re.search(r"td\.kw-below \{([^}]*)\}", css)
+    assert below is not None
+    assert "background: #f8cbad" in below.group(1) and "print-color-adjust: exact" in below.group(1)
+    assert "under-threshold" not in css
+    assert not re.search(r"kw-unit-table[^{]*\{[^}]*text-decoration:\s*underline", css)
+    # The parts read as one are never split across pages; the signature keeps the text above it.
+    assert re.search(r"\.kw-table-section, \.kw-signature \{\s*page-break-inside: avoid;", css)
+    assert re.search(r"\.kw-signature \{ break-before: avoid;", css)
