@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)  ## create .venv and install kwstats with its test extras
 
 bulletin: $(STAMP)  ## build the bulletin for MONTH (default 2022-01) from the synthetic sample
-	$(BIN)/kwstats bulletin --month $(MONTH)
+	$(BIN)/kwstats bulletin --month $(MONTH) --sample
 
 test: $(STAMP)  ## run the whole test suite (installs Chromium and CJK fonts first when missing)
 	bash scripts/system-deps.sh

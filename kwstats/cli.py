@@ -1,22 +1,111 @@
 """Command line: a thin layer over the Python API.
 
-Exit codes scripts can trust: 0 ok, 1 data problems (bad rows set aside, failed checks, a failed
-notebook), 2 usage or params errors (bad arguments, missing files, invalid params).
+Exit codes scripts can trust (the same text is the --help epilog and the README's):
+0 ok; 1 data problems; 2 usage or params errors; 75 another run holds the month (``--no-wait``);
+130 interrupted by Ctrl-C. argparse's own messages are given in Chinese (:class:`ChineseArgumentParser`).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import re
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from kwstats import __version__
-from kwstats.exceptions import InputFileError, KwstatsError, ParamsError
+from kwstats.exceptions import (
+    InputFileError,
+    KwstatsError,
+    MonthLockedError,
+    OutputPathError,
+    ParamsError,
+    UsageError,
+)
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+EXIT_LOCKED = 75  # EX_TEMPFAIL (sysexits.h): try again later
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 log = logging.getLogger("kwstats")
+
+EXIT_CODES_HELP = """\
+退出码：
+  0    正常完成。
+  1    数据有问题：check 发现本月的错误（不可能的数据、与公布表不一致）或与本月有关的剔除行
+       （来自含本月案件的文件，或编号是本月的案件）；其他月份文件里的剔除行只列出、不影响退出码，
+       无论核对哪个月都是同一规则。bulletin：notebook 执行失败，或正式通报的月份没有案件。
+  2    用法或参数错误：参数写错或缺少、文件或文件夹找不到、参数文件有误、输出目录不可写、
+       bulletin 没有指定 --data（也没有 --sample）。
+  75   另一个运行正在生成同一个月的通报（bulletin --no-wait）；稍后再试。
+  130  被 Ctrl-C 中断；已有的通报不变。"""
+
+_INTERRUPTED = {
+    "bulletin": "已中断（Ctrl-C），原有通报未改动。",
+    "sample": "已中断（Ctrl-C），样例文件可能不完整，请重新运行 kwstats sample。",
+}
+
+# argparse's messages (Python 3.11–3.13), most specific first; applied until none matches.
+_ARGPARSE_MESSAGES: list[tuple[str, str]] = [
+    (r"the following arguments are required: (.*)", r"缺少必需的参数：\1"),
+    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+    (r"invalid choice: (.*?) \(choose from (.*)\)", r"无效的取值 \1（可选：\2）"),
+    (r"expected one argument", "后面需要一个值"),
+    (r"expected at least one argument", "后面至少需要一个值"),
+    (r"expected at most one argument", "后面最多只能有一个值"),
+    (r"expected (\d+) arguments?", r"后面需要 \1 个值"),
+    (r"invalid int value: (.*)", r"应为整数，而不是 \1"),
+    (r"invalid float value: (.*)", r"应为数字，而不是 \1"),
+    (r"invalid (\S+) value: (.*)", r"取值无效：\2"),
+    (r"not allowed with argument (.*)", r"不能与参数 \1 同时使用"),
+    (r"ignored explicit argument (.*)", r"不接受取值 \1"),
+    (r"ambiguous option: (\S+) could match (.*)", r"参数 \1 有歧义，可能是：\2"),
+    (r"one of the arguments (.*) is required", r"必须给出以下参数之一：\1"),
+    (r"unknown parser (.*?) \(choices: (.*)\)", r"没有命令 \1（可用的命令：\2）"),
+    (r"argument (\S+): (.*)", r"参数 \1：\2"),
+]
+
+
+def translate_argparse_message(message: str) -> str:
+    """argparse's English error message in Chinese (unknown ones are kept, after 参数错误)."""
+    for pattern, replacement in _ARGPARSE_MESSAGES:
+        m = re.fullmatch(pattern, message, flags=re.S)
+        if m:
+            text = m.expand(replacement)
+            if pattern.startswith("argument "):  # the inner message is one of the above
+                return f"参数 {m.group(1)}：{translate_argparse_message(m.group(2))}"
+            return text
+    return message if re.search(r"[\u4e00-\u9fff]", message) else f"参数错误：{message}"
+
+
+class ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help with a Chinese usage heading; the epilog's line breaks kept."""
+
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:
+        super().add_usage(usage, actions, groups, prefix="用法：" if prefix is None else prefix)
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """ArgumentParser whose headings, -h/--help and errors are in Chinese; errors exit 2."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", ChineseHelpFormatter)
+        add_help = kwargs.pop("add_help", True)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
+    def format_help(self) -> str:
+        return re.sub(r"^(位置参数|选项):$", r"\1：", super().format_help(), flags=re.M)
+
+    def error(self, message: str):  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"错误：{translate_argparse_message(message)}（{self.prog} --help 查看用法）", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
 
 
 def _progress(done: int, total: int, name: str) -> None:
@@ -28,27 +117,38 @@ def _progress(done: int, total: int, name: str) -> None:
     )
 
 
-def _common(p: argparse.ArgumentParser, *, data: bool = True) -> None:
+def _common(p: argparse.ArgumentParser, *, official: bool = False) -> None:
     p.add_argument("--params", metavar="DIR", default=None, help="参数目录（默认：项目的 params/）")
-    if data:
-        p.add_argument(
-            "--data",
-            metavar="PATH",
-            nargs="+",
-            default=None,
-            help="导出文件或目录，可多个（默认：合成样例，缺失时自动生成）",
-        )
+    source = p.add_mutually_exclusive_group()
+    source.add_argument(
+        "--data",
+        metavar="PATH",
+        nargs="+",
+        default=None,
+        help="12315 导出文件或文件夹，可多个；文件夹连同子文件夹一起读取（其中的合成样例文件夹除外）",
+    )
+    source.add_argument(
+        "--sample",
+        action="store_true",
+        help="使用合成样例数据（演示用的虚构案件）"
+        + (
+            "；正式通报必须用 --data 指定真实数据，只有演示时才用它"
+            if official
+            else "；不指定 --data 时默认也用它，但会提示"
+        ),
+    )
     p.add_argument("--cutoff", metavar="DATETIME", default=None, help="统计截止时间（默认：该月最后一刻）")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ChineseArgumentParser(
         prog="kwstats",
         description="12315 投诉举报月度工作动态：从平台导出的案件明细计算统计表与通报。",
-        epilog="退出码：0 正常；1 数据有问题（check 发现剔除行、不可能的数据或与公布表不一致，或 notebook 执行失败）；"
-        "2 用法或参数错误。",
+        epilog=EXIT_CODES_HELP,
     )
-    parser.add_argument("--version", action="version", version=f"kwstats {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"kwstats {__version__}", help="显示版本并退出"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
     sub = parser.add_subparsers(dest="command", metavar="命令", required=True)
 
@@ -56,12 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
         "sample",
         help="生成合成样例导出文件（2020-01 至 2022-12）",
         description="生成确定性的合成 12315 导出文件。",
+        epilog=EXIT_CODES_HELP,
     )
     p.add_argument("--out", metavar="DIR", default=None, help="输出目录（默认：data/sample）")
     p.add_argument("--seed", type=int, default=None, help="随机种子（默认固定，结果可复现）")
 
     p = sub.add_parser(
-        "table", help="打印某月单位统计表", description="计算并打印某月各监管责任主体办件统计表。"
+        "table",
+        help="打印某月单位统计表",
+        description="计算并打印某月各监管责任主体办件统计表。",
+        epilog=EXIT_CODES_HELP,
     )
     p.add_argument("--month", required=True, metavar="YYYY-MM", help="统计月份，例如 2022-01")
     p.add_argument(
@@ -72,17 +176,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "check",
         help="检查导出文件：读入、剔除行与核对结果",
-        description="读入导出文件，报告使用行数、剔除行及原因、核对发现；可与公布表逐格比对。",
+        description="读入导出文件，报告使用行数、剔除行及原因、核对发现；可与公布表逐格比对。"
+        "数据用 --data 指定（也可以直接写在 check 后面）。",
+        epilog=EXIT_CODES_HELP,
     )
-    p.add_argument("paths", nargs="*", metavar="PATH", help="导出文件或目录（默认：合成样例）")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="导出文件或文件夹（同 --data）")
     p.add_argument("--month", metavar="YYYY-MM", default=None, help="核对的月份（默认：数据中最后一个月）")
     p.add_argument("--published", metavar="CSV", default=None, help="已公布的统计表 CSV（与参考表同列名）")
-    _common(p, data=False)
+    _common(p)
 
     p = sub.add_parser(
         "bulletin",
         help="生成某月通报（正式版 HTML、分析版 HTML、执行后的 notebook、统计表 xlsx）",
-        description="用 papermill 执行月度 notebook，再用 nbconvert 转成 HTML，写入 outputs/YYYY-MM/。",
+        description="用 papermill 执行月度 notebook，再用 nbconvert 转成 HTML，写入 outputs/YYYY-MM/。"
+        "必须用 --data 指定 12315 导出文件或文件夹；只是演示时用 --sample。"
+        "同一个月同时只有一个运行写入，后来的运行排队等待（--no-wait 则直接退出，退出码 75）。",
+        epilog=EXIT_CODES_HELP,
     )
     p.add_argument("--month", required=True, metavar="YYYY-MM", help="通报月份，例如 2022-01")
     p.add_argument("--out", metavar="DIR", default="outputs", help="输出目录（默认 outputs）")
@@ -91,21 +200,52 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="草稿：缺少本月参数文件或本月没有案件时也生成，页面标明【草稿】",
     )
-    _common(p)
+    p.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="另一个运行正在生成同一个月时不等待，直接退出（退出码 75）",
+    )
+    _common(p, official=True)
     return parser
+
+
+def _data(args: argparse.Namespace) -> list[str] | None:
+    """The data paths given (check's positional paths and --data alike); None means the sample."""
+    paths = list(getattr(args, "paths", None) or []) + list(args.data or [])
+    if paths and args.sample:
+        raise UsageError("--sample 与数据路径不能同时使用：要么用 --data 指定导出文件，要么用 --sample。")
+    if not paths and not args.sample:
+        if args.command == "bulletin":
+            raise UsageError(
+                "正式通报需要真实数据：请用 --data 指定 12315 导出文件或所在文件夹（例如 --data data/）；"
+                "只是演示时，加 --sample 使用合成样例。"
+            )
+        log.warning(
+            "未指定 --data：使用合成样例数据（演示用的虚构案件，不是真实数据）；"
+            "真实数据请用 --data 指定导出文件或文件夹。"
+        )
+    return paths or None
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
     from kwstats import sample
+    from kwstats.bulletin import output_error_text, prepare_out_dir
+    from kwstats.sample_files import MARKER_NAME, marker_text
 
-    out = Path(args.out) if args.out else sample.DEFAULT_SAMPLE_DIR
-    kwargs = {} if args.seed is None else {"seed": args.seed}
-    files = sample.write_sample(out, **kwargs)
+    out = prepare_out_dir(args.out if args.out else sample.DEFAULT_SAMPLE_DIR, what="样例输出目录")
+    seed = sample.DEFAULT_SEED if args.seed is None else args.seed
+    try:
+        files = sample.write_sample(out, seed=seed)
+        # the marker makes a folder walk (check --data data/) pass the sample over, as the README says
+        (out / MARKER_NAME).write_text(marker_text(seed), encoding="utf-8")
+    except OSError as exc:
+        raise OutputPathError(output_error_text(out, exc, "样例输出目录")) from None
     print(f"已生成 {len(files)} 个样例导出文件：{out}")
     return EXIT_OK
 
 
 def _load(args: argparse.Namespace, paths: Sequence[str] | None):
+    from kwstats.bulletin import skipped_sample_folders
     from kwstats.params import DEFAULT_PARAMS_DIR, load_branch
     from kwstats.sources import load_cases
 
@@ -113,34 +253,26 @@ def _load(args: argparse.Namespace, paths: Sequence[str] | None):
     missing = [p for p in paths or [] if not Path(p).exists()]
     if missing:
         raise FileNotFoundError(f"找不到导出文件或目录：{'、'.join(str(p) for p in missing)}")
+    for folder in skipped_sample_folders(paths or []):
+        log.warning(
+            "%s 是合成样例文件夹，与其他数据放在一起时不读取；要用样例请单独给出它或用 --sample。", folder
+        )
     result = load_cases(branch, paths, progress=_progress if sys.stderr.isatty() else None)
     return branch, result
 
 
-def _warn_set_aside(result, month: str, cutoff) -> None:
-    """table still succeeds with rows set aside, but never silently."""
-    from kwstats.indicators import month_cohort
-
-    bad = result.rejected[result.rejected["reason"] != "合计行"] if len(result.rejected) else result.rejected
-    if len(bad):
-        files = set(month_cohort(result.cases, month, cutoff)["source_file"].astype(str))
-        here = int(bad["source_file"].astype(str).isin(files).sum())
-        log.warning(
-            "导入时剔除 %d 行问题数据（其中本月的文件 %d 行），未计入统计；运行 kwstats check 查看文件、行号和原因。",
-            len(bad),
-            here,
-        )
-    for warning in getattr(result, "warnings", []):
-        log.warning("%s", warning)
-
-
 def _cmd_table(args: argparse.Namespace) -> int:
+    from kwstats.bulletin import set_aside_message
     from kwstats.indicators import resolve_cutoff, unit_table
     from kwstats.tables import table_csv, table_markdown
 
-    branch, result = _load(args, args.data)
+    branch, result = _load(args, _data(args))
     cutoff = resolve_cutoff(args.month, args.cutoff)
-    _warn_set_aside(result, args.month, cutoff)
+    message = set_aside_message(result, args.month, cutoff)  # never silent, scoped to the month
+    if message:
+        log.warning("%s", message)
+    for warning in getattr(result, "warnings", []):
+        log.warning("%s", warning)
     table = unit_table(result.cases, branch, args.month, cutoff)
     print(
         table_csv(table, branch.rate_rule)
@@ -151,35 +283,49 @@ def _cmd_table(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_rows(title: str, rows) -> None:
+    print(title)
+    for r in rows.itertuples(index=False):
+        print(f"  {r.source_file} 第 {r.source_line} 行 [{r.column}]：{r.reason}（值：{r.value}）")
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     import io
 
     import pandas as pd
 
+    from kwstats.bulletin import split_set_aside
     from kwstats.checks import check_table, compare_tables, read_published_table
+    from kwstats.indicators import resolve_cutoff
     from kwstats.report import build_report
 
-    branch, result = _load(args, args.paths)
+    branch, result = _load(args, _data(args))
     cases = result.cases
     print(f"读入 {result.rows_read} 行：使用 {result.rows_used} 行，剔除 {result.rows_set_aside} 行。")
     for f in result.files:
         print(f"  {f.source}：读入 {f.rows_read}，使用 {f.rows_used}，剔除 {f.rows_set_aside}")
     for warning in getattr(result, "warnings", []):
         print(f"  注意：{warning}")
-    totals = result.rejected[result.rejected["reason"] == "合计行"]
-    bad = result.rejected[result.rejected["reason"] != "合计行"]
-    if len(totals):
-        print(f"合计行 {len(totals)} 行（每个文件末尾的“合计”行，不是案件，已剔除）。")
-    if len(bad):
-        print(f"剔除的问题行 {len(bad)} 行：")
-        for r in bad.itertuples(index=False):
-            print(f"  {r.source_file} 第 {r.source_line} 行 [{r.column}]：{r.reason}（值：{r.value}）")
     month = args.month
     if month is None:
         if cases.empty:
             print("没有可用的案件。")
             return EXIT_DATA
         month = cases["registered_at"].max().strftime("%Y-%m")
+    cutoff = resolve_cutoff(month, args.cutoff)
+    totals = (
+        result.rejected[result.rejected["reason"] == "合计行"] if len(result.rejected) else result.rejected
+    )
+    if len(totals):
+        print(f"合计行 {len(totals)} 行（每个文件末尾的“合计”行，不是案件，已剔除）。")
+    mine, history = split_set_aside(result, month, cutoff)
+    if len(mine):
+        _print_rows(f"与 {month} 有关的剔除行 {len(mine)} 行（来自含本月案件的文件；计入退出码）：", mine)
+    if len(history):
+        _print_rows(
+            f"其他月份文件中的剔除行 {len(history)} 行（历史数据：只列出，不影响 {month} 的退出码）：",
+            history,
+        )
     logging.getLogger("kwstats.report").setLevel(logging.ERROR)  # prose warnings concern the bulletin only
     report = build_report(month, params_dir=args.params, cutoff=args.cutoff, ingest=result)
     findings = [f for f in report.findings if f.kind != "set_aside"] + report.investigation_findings()
@@ -202,26 +348,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
             else ""
         )
         print(f"  [{f.label}] {f.message}{ids}")
-    # Exit 1 means the data has problems (rows set aside, impossible rows, disagreement with the
-    # publication); anomalies for the analyst (off-roster units, thresholds, spikes) do not fail a script.
+    # One rule whatever the month (EXIT_CODES_HELP): errors of the month (impossible rows, disagreement
+    # with the publication) and rows set aside that belong to the month fail; anomalies for the analyst
+    # (off-roster units, thresholds, spikes) and other months' set-aside rows do not.
     problems = [f for f in findings if f.severity == "error"]
-    # Rows set aside count against this month when they come from the files holding its cases
-    # (history files' old problems are listed above but do not fail every later month).
-    month_files = set(
-        report.cases.loc[report.cases.index.isin(cohort_index(report)), "source_file"].astype(str)
-    )
-    bad = result.rejected[result.rejected["reason"] != "合计行"] if len(result.rejected) else result.rejected
-    has_rejects = bool(len(bad)) and (
-        args.month is None or bad["source_file"].astype(str).isin(month_files).any()
-    )
-    return EXIT_DATA if problems or has_rejects else EXIT_OK
-
-
-def cohort_index(report):
-    """Index of the report month's cases (any kind) in the case table."""
-    from kwstats.indicators import month_cohort
-
-    return month_cohort(report.cases, report.month, report.cutoff).index
+    return EXIT_DATA if problems or len(mine) else EXIT_OK
 
 
 def _cmd_bulletin(args: argparse.Namespace) -> int:
@@ -229,12 +360,13 @@ def _cmd_bulletin(args: argparse.Namespace) -> int:
 
     outputs = build_bulletin(
         args.month,
-        data=args.data,
+        data=_data(args),
         params_dir=args.params,
         out_dir=args.out,
         cutoff=args.cutoff,
         draft=args.draft,
         progress=True,
+        wait=not args.no_wait,
     )
     for label, path in outputs.items():
         print(f"{label}：{path}")
@@ -253,23 +385,44 @@ class _ChineseLevels(logging.Formatter):
 COMMANDS = {"sample": _cmd_sample, "table": _cmd_table, "check": _cmd_check, "bulletin": _cmd_bulletin}
 
 
+def _ignore_interrupts(argv: Sequence[str] | None) -> None:
+    """As the program (argv from the command line), let no further Ctrl-C interrupt the exit; a caller
+    passing argv (tests, scripts) keeps its own handler."""
+    if argv is None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_ChineseLevels())
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler], force=True
-    )
+    command = None
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        command = args.command
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_ChineseLevels())
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler], force=True
+        )
+        if not args.verbose:  # the libraries' own English log lines are not for clerks
+            for name in ("papermill", "nbclient", "traitlets", "jupyter_client", "asyncio"):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
         if getattr(args, "month", None):
             from kwstats.params import normalize_month
 
             args.month = normalize_month(args.month)  # 2022-2 → 2022-02, as file and folder names use
-        return COMMANDS[args.command](args)
-    except (ParamsError, FileNotFoundError) as exc:
+        code = COMMANDS[args.command](args)
+        _ignore_interrupts(argv)  # done: a Ctrl-C while the interpreter exits does not undo the result
+        return code
+    except KeyboardInterrupt:
+        _ignore_interrupts(argv)  # a second Ctrl-C does not turn into a traceback
+        print(_INTERRUPTED.get(command or "", "已中断（Ctrl-C）。"), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (ParamsError, UsageError, FileNotFoundError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
+    except MonthLockedError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except InputFileError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         # a folder without any export is a wrong path (usage); an unreadable file is a data problem

@@ -40,3 +40,15 @@ class NotebookExecutionError(KwstatsError):
 
 class EmptyMonthError(KwstatsError):
     """An official bulletin was asked for a month without a single complaint or report."""
+
+
+class UsageError(KwstatsError):
+    """The command was given wrongly (a missing or conflicting option): the CLI exits 2."""
+
+
+class OutputPathError(UsageError):
+    """An output folder (``--out``) is a file, lies under a file, or cannot be written: a usage error."""
+
+
+class MonthLockedError(KwstatsError):
+    """Another run is building the same month's bulletin into the same folder (``--no-wait``)."""

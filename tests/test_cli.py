@@ -94,9 +94,170 @@ def test_month_is_normalised(capsys):
 
 
 def test_bulletin_without_month_prose_is_a_usage_error(tmp_path, capsys):
-    assert main(["bulletin", "--month", "2022-07", "--out", str(tmp_path)]) == EXIT_USAGE
+    assert main(["bulletin", "--month", "2022-07", "--out", str(tmp_path), "--sample"]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert "2022-07.yaml" in err and "month:" in err
     assert not (tmp_path / "2022-07").exists()
-    assert main(["bulletin", "--month", "2022-07", "--out", str(tmp_path), "--draft"]) == EXIT_OK
+    assert main(["bulletin", "--month", "2022-07", "--out", str(tmp_path), "--draft", "--sample"]) == EXIT_OK
     assert "【草稿】缺少本月说明文字" in (tmp_path / "2022-07" / "bulletin.html").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# the commands and the messages a clerk reads (issue 8 §5)
+
+HEADER = "登记编号,业务类型,登记时间,承办单位,办结时间\n"
+
+
+def _export(path, month: str, bad: bool = False):
+    """Two complaints of `month` (one closed), and with `bad` a third row of an unknown kind."""
+    rows = f"{month[:4]}{month[5:]}1,投诉,{month}-05 09:00,站前所,{month}-06 10:00\n{month[:4]}{month[5:]}2,投诉,{month}-06 09:00,新发所,\n"
+    if bad:
+        rows += f"{month[:4]}{month[5:]}3,建议,{month}-07 09:00,站前所,\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER + rows, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["table"], "缺少必需的参数：--month"),
+        (["tabel"], "参数 命令：无效的取值 'tabel'"),
+        (["table", "--month"], "参数 --month：后面需要一个值"),
+        (["table", "--month", "2022-01", "--colour"], "无法识别的参数：--colour"),
+        (["table", "--month", "2022-01", "--format", "xls"], "参数 --format：无效的取值 'xls'"),
+        (["table", "--month", "2022-01", "--data"], "参数 --data：后面至少需要一个值"),
+        (["sample", "--seed", "abc"], "参数 --seed：应为整数，而不是 'abc'"),
+        (
+            ["table", "--month", "2022-01", "--sample", "--data", "x.csv"],
+            "参数 --data：不能与参数 --sample 同时使用",
+        ),
+    ],
+)
+def test_argparse_errors_are_chinese(capsys, argv, expected):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert expected in err
+    assert err.startswith("用法：kwstats")
+    for english in (
+        "usage:",
+        "error:",
+        "the following",
+        "invalid choice",
+        "expected",
+        "unrecognized",
+        "argument",
+    ):
+        assert english not in err
+
+
+def test_help_headings_are_chinese(capsys):
+    for argv in (["--help"], ["bulletin", "--help"], ["check", "-h"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        out = capsys.readouterr().out
+        assert out.startswith("用法：kwstats") and "选项：" in out and "显示本帮助并退出" in out
+        for english in ("usage:", "options:", "positional arguments", "show this help"):
+            assert english not in out
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "位置参数：" in out
+    for code in ("0 ", "1 ", "2 ", "75 ", "130 "):
+        assert f"\n  {code}" in out, f"exit code {code} missing from --help"
+
+
+def test_data_is_given_the_same_way_to_all_three_commands(tmp_path, capsys, monkeypatch):
+    from kwstats import bulletin
+
+    export = str(_export(tmp_path / "a.csv", "2022-01"))
+    assert main(["check", "--data", export, "--month", "2022-01"]) == EXIT_OK
+    assert "读入 2 行" in capsys.readouterr().out
+    assert main(["check", export, "--month", "2022-01"]) == EXIT_OK  # the positional is kept as an alias
+    assert "读入 2 行" in capsys.readouterr().out
+    assert main(["table", "--data", export, "--month", "2022-01", "--format", "csv"]) == EXIT_OK
+    assert "*,全局,2,0,0,0,2,1,0,1,50" in capsys.readouterr().out
+    seen = {}
+    monkeypatch.setattr(bulletin, "build_bulletin", lambda month, **kw: seen.update(kw) or {})
+    assert main(["bulletin", "--month", "2022-01", "--data", export]) == EXIT_OK
+    assert seen["data"] == [export]
+    assert main(["check", export, "--sample"]) == EXIT_USAGE
+    assert "--sample 与数据路径不能同时使用" in capsys.readouterr().err
+
+
+def test_official_bulletin_refuses_the_sample_unless_asked(tmp_path, capsys, monkeypatch):
+    from kwstats import bulletin
+
+    calls = []
+    monkeypatch.setattr(bulletin, "build_bulletin", lambda month, **kw: calls.append(kw) or {})
+    assert main(["bulletin", "--month", "2022-01", "--out", str(tmp_path)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "--data" in err and "--sample" in err and calls == []
+    assert main(["bulletin", "--month", "2022-01", "--out", str(tmp_path), "--sample"]) == EXIT_OK
+    assert calls[0]["data"] is None  # the library's None: the synthetic sample, marked 演示
+    from tests.conftest import REPO
+
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert "kwstats bulletin --month $(MONTH) --sample" in makefile
+
+
+def test_table_without_data_says_it_uses_the_sample(capsys):
+    assert main(["table", "--month", "2022-01"]) == EXIT_OK
+    err = capsys.readouterr().err
+    assert "未指定 --data：使用合成样例数据" in err
+    assert main(["table", "--month", "2022-01", "--sample"]) == EXIT_OK
+    assert "未指定 --data" not in capsys.readouterr().err
+
+
+def test_a_data_folder_skips_the_sample_subfolder_and_says_so(tmp_path, capsys):
+    from kwstats.sample_files import MARKER_NAME
+
+    data = tmp_path / "data"
+    _export(data / "2022-01" / "一月.csv", "2022-01")
+    _export(data / "sample" / "12315_2022-01.csv", "2022-01", bad=True)
+    (data / "sample" / MARKER_NAME).write_text("seed=1\n", encoding="utf-8")
+    assert main(["check", "--data", str(data), "--month", "2022-01"]) == EXIT_OK
+    captured = capsys.readouterr()
+    assert "读入 2 行" in captured.out and "12315_2022-01.csv" not in captured.out
+    assert f"{data / 'sample'} 是合成样例文件夹" in captured.err
+    # given itself, the sample folder is read
+    assert main(["check", "--data", str(data / "sample"), "--month", "2022-01"]) == EXIT_DATA
+    assert "读入 3 行" in capsys.readouterr().out
+    # a folder holding nothing but the sample: a usage error that says why
+    (data / "2022-01" / "一月.csv").unlink()
+    assert main(["check", "--data", str(data), "--month", "2022-01"]) == EXIT_USAGE
+    assert "合成样例文件夹" in capsys.readouterr().err
+
+
+def test_set_aside_rows_are_scoped_to_the_month(tmp_path, capsys):
+    """One bad row in December's file, one in January's; February's file is clean."""
+    dec = str(_export(tmp_path / "2021-12.csv", "2021-12", bad=True))
+    jan = str(_export(tmp_path / "2022-01.csv", "2022-01", bad=True))
+    feb = str(_export(tmp_path / "2022-02.csv", "2022-02"))
+    assert main(["table", "--month", "2022-01", "--data", dec, jan, feb]) == EXIT_OK
+    err = capsys.readouterr().err
+    assert "剔除 1 行与 2022-01 有关的问题数据" in err and "另有 1 行属于其他月份的文件（历史数据）" in err
+    assert main(["table", "--month", "2022-02", "--data", dec, jan, feb]) == EXIT_OK
+    err = capsys.readouterr().err
+    assert "剔除的 2 行问题数据都属于其他月份的文件（历史数据），不影响 2022-02 的统计" in err
+
+
+def test_check_exit_code_is_one_rule_for_every_month(tmp_path, capsys):
+    """Exit 1 iff the month has rows set aside (or errors) of its own; history rows are listed only."""
+    dec = str(_export(tmp_path / "2021-12.csv", "2021-12", bad=True))
+    jan = str(_export(tmp_path / "2022-01.csv", "2022-01"))
+    feb = str(_export(tmp_path / "2022-02.csv", "2022-02", bad=True))
+    files = ["--data", dec, jan, feb]
+    assert main(["check", *files, "--month", "2021-12"]) == EXIT_DATA
+    out = capsys.readouterr().out
+    assert "与 2021-12 有关的剔除行 1 行" in out and "2021-12.csv 第 4 行" in out
+    assert main(["check", *files, "--month", "2022-01"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert (
+        "其他月份文件中的剔除行 2 行" in out and "2021-12.csv 第 4 行" in out and "2022-02.csv 第 4 行" in out
+    )
+    assert main(["check", *files, "--month", "2022-02"]) == EXIT_DATA
+    assert main(["check", *files]) == EXIT_DATA  # the last month (2022-02), same rule
+    assert "2022-02 核对发现" in capsys.readouterr().out
