@@ -18,8 +18,9 @@ Nothing is lost silently: a file that cannot be read raises :class:`InputFileErr
 missing required column raises :class:`MissingColumnError`, and every bad row is set aside in
 ``IngestResult.rejected`` with its file, line, column, raw value and a reason in Chinese, so that
 ``rows_read == rows_used + rows_set_aside``. Personal columns are dropped as soon as the header is
-known; free text, every text of the rows set aside and the warnings are masked
-(:mod:`kwstats.masking`) before they leave this module.
+known, after each row's own values (姓名, 地址, numbers) have been masked where they recur in its
+other cells; every text field but the case id, every text of the rows set aside, file and sheet
+names, headers and the warnings are masked (:mod:`kwstats.masking`) before they leave this module.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from kwstats.exceptions import InputFileError, MissingColumnError
-from kwstats.masking import mask_series, mask_text
+from kwstats.masking import mask_known_rows, mask_series, mask_text
 from kwstats.params import Branch, normalize_name
 from kwstats.sample_files import MARKER_NAME as _SAMPLE_MARKER
 from kwstats.schema import (
@@ -122,7 +123,10 @@ _TEXT_FIELDS = (
     "content",
     "result",
 )
-_MASKED_FIELDS = ("respondent", "content", "result")
+# Every text field is masked (SPEC §2: whatever its column) except the case id: it is the key that
+# duplicates, the case store and the analyst's look-up in the platform depend on, and real ids
+# (region + date + sequence, 18 digits) can have the shape of an ID number.
+_MASKED_FIELDS = tuple(f for f in _TEXT_FIELDS if f != "case_id")
 _QUIET_HEADERS = {"序号", "行号"}  # ignored without a warning
 _COALESCED_FIELDS = ("respondent", "content")  # several columns may carry them (被投诉方 / 被举报方)
 
@@ -249,7 +253,7 @@ def read_exports(
     for i, path in enumerate(files, start=1):
         raws.extend(_read_file(path, labels[path], branch, aliases, personal, warnings))
         if progress is not None:
-            progress(i, len(files), path.name)
+            progress(i, len(files), mask_text(path.name))
     cases, rejected = _parse_all(raws, branch, _beijing_now(now))
     warnings = [mask_text(w) for w in warnings]
     return IngestResult(cases=cases, rejected=rejected, files=[r.report for r in raws], warnings=warnings)
@@ -812,10 +816,10 @@ def _missing_column(
     where: str, header: np.ndarray, aliases: dict[str, tuple[str, int]], branch: Branch
 ) -> MissingColumnError:
     """The error for a header row (the best candidate) that lacks a required column."""
-    found = [str(h) for h in header if h]
+    found = [mask_text(str(h)) for h in header if h]  # the best candidate may be a row of data
     matched = _matched_fields(header, aliases)
     missing = next(f for f in REQUIRED_FIELDS if f not in matched)
-    return MissingColumnError(where, missing, list(branch.headers[missing]), found)
+    return MissingColumnError(mask_text(where), missing, list(branch.headers[missing]), found)
 
 
 def _read_csv(
@@ -1054,6 +1058,15 @@ def _build_raw(
         for j in js[1:]:
             col = np.where(col == "", body[:, j], col)
         cells[fld] = col
+    # before the personal columns go: each row's own 姓名/地址/numbers, masked where they recur in
+    # its other cells (the case id excepted: see _MASKED_FIELDS)
+    own = [body[:, j] for j, h in enumerate(header) if h and _norm_header(h) in personal]
+    if own and len(body):
+        names = [f for f in cells if f != "case_id"]
+        # dates, amounts and the first cell (mostly the case id): names only
+        typed = [k for k, f in enumerate(names) if f not in _TEXT_FIELDS] + [len(names)]
+        *masked, first = mask_known_rows([cells[f] for f in names] + [first], own, names_only=typed)
+        cells.update(zip(names, masked, strict=True))
 
     headers = {fld: str(header[js[0]]) for fld, js in columns.items()}
     ids = pd.Series(cells.get("case_id", np.empty(0, dtype=object)), dtype="str")
@@ -1077,7 +1090,7 @@ def _build_raw(
     if not len(body):
         warnings.append(f"{source}：表头下没有数据行。")
     report = FileReport(
-        path=str(path),
+        path=mask_text(str(path)),
         format=fmt,
         encoding=encoding,
         header_line=int(lines[header_idx]),
@@ -1086,10 +1099,10 @@ def _build_raw(
         rows_set_aside=0,
         total_rows=0,
         blank_rows=int(blank.sum()),
-        columns=headers,
-        unmapped_headers=unmapped,
-        personal_headers=dropped,
-        sheet=sheet,
+        columns={fld: mask_text(h) for fld, h in headers.items()},
+        unmapped_headers=[mask_text(h) for h in unmapped],
+        personal_headers=[mask_text(h) for h in dropped],
+        sheet=mask_text(sheet),
         source=source,
         exported_at=_export_time(grid[:header_idx]),
     )

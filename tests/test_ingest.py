@@ -398,7 +398,11 @@ def test_personal_columns_absent(tmp_path: Path, branch) -> None:
     assert result.files[0].unmapped_headers == ["序号", "备注"]
     text = all_text(result)
     assert PHONE not in text and ID_NUMBER not in text
-    assert result.cases["content"].tolist() == [f"消费者{NAME}称购买的牛奶过期，联系电话139****5678。"]
+    # the row's own 姓名 recurring in its content is masked too (surname kept, as 孙先生 is published)
+    assert NAME not in text
+    assert result.cases["content"].tolist() == [
+        f"消费者{NAME[0]}{'*' * (len(NAME) - 1)}称购买的牛奶过期，联系电话139****5678。"
+    ]
     assert not set(result.cases.columns) - set(CASE_COLUMNS)
 
 

@@ -1,0 +1,180 @@
+"""Ingest keeps no personal data: planted in every text column, in the file name, in a header and in
+the row's own personal columns, none of it comes out of read_exports (cases, rows set aside, file
+reports, warnings, summary) nor out of the analyst's drill-down view."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import html
+import re
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+from kwstats.exceptions import InputFileError
+from kwstats.ingest import read_exports
+from kwstats.params import load_branch
+from kwstats.report import drill_view
+
+NAME, ADDRESS = "王小明", "长春市宽城区胜利大街88号"
+OWN_PHONE, OWN_ID = "0431-85559876", "22010219850611003X"
+FILE_PHONE = "13700001111"
+BAD_HEADER_PHONE = "13600002222"
+
+# (column, planted text, what must never come out: digits as written without separators, or words)
+PLANTED = [
+    ("unit", "食品（回电139 1234 5601）", "13912345601"),
+    ("channel", "电话138—0000—0003", "13800000003"),
+    ("stage", "已转办（联系人邮箱 zhao.li@example.com）", "zhao.li@example.com"),
+    ("goods", "家用电器0431 8000 0005", "043180000005"),
+    ("problem", "质量问题（身份证220102-19900307-0006）", "220102199003070006"),
+    ("respondent", "某超市（卡号6222 0212 3456 7890 128）", "6222021234567890128"),
+    ("content", "本人王小明，住胜利大街88号，请拨8555 9876，证件22010219850611003X。", None),
+    ("result", "已回复0086 135 1234 5678，孙先生表示满意", "13512345678"),
+]
+SECRETS = [s for _, _, s in PLANTED if s] + [NAME, "胜利大街88号", "85559876", "0431-85559876", OWN_ID]
+SECRETS += [FILE_PHONE, BAD_HEADER_PHONE]
+
+HEADER = [
+    "登记编号", "业务类型", "登记时间", "承办单位", "诉求来源", "当前环节", "涉及客体分类", "涉及问题分类",
+    "被投诉方", "登记内容", "处理结果", "挽回经济损失", "姓名", "地址", "来电号码", "身份证号",
+    f"备注{BAD_HEADER_PHONE}",
+]  # fmt: skip
+_SEPARATORS = re.compile(r"(?<=[0-9])[\s\-_/—–.()（）]+(?=[0-9])")
+
+
+def _row(case_id: str, **text: str) -> list[str]:
+    return [
+        case_id,
+        text.get("kind", "投诉"),
+        text.get("registered", "2022-01-05 09:00:00"),
+        text.get("unit", "站前所"),
+        text.get("channel", "电话"),
+        text.get("stage", "已办结"),
+        text.get("goods", "食品"),
+        text.get("problem", "质量"),
+        text.get("respondent", "某超市"),
+        text.get("content", "商品过期，要求退货。"),
+        text.get("result", "已调解"),
+        text.get("loss", "100"),
+        NAME,
+        ADDRESS,
+        OWN_PHONE,
+        OWN_ID,
+        "",
+    ]
+
+
+def _export(folder: Path) -> Path:
+    rows = [_row(f"20220105{k:04d}", **{col: planted}) for k, (col, planted, _) in enumerate(PLANTED, 1)]
+    rows += [
+        # the row's own name and address in other columns than content
+        _row("202201050101", respondent=f"{NAME}（个人）", channel=f"来访（{ADDRESS}）"),
+        # set aside: a date holding the name, a kind holding a phone, a bad amount holding an ID
+        _row("202201050201", registered=f"{NAME}来电"),
+        _row("202201050202", kind="投诉13911112222"),
+        _row("202201050203", loss="22010219900307001X"),
+        # a trailing note, as platforms write them
+        ["制表人：张三 联系电话：0431-85551234", *[""] * (len(HEADER) - 1)],
+    ]
+    path = folder / f"导出{FILE_PHONE}.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER)
+        w.writerows(rows)
+    return path
+
+
+def _leaks(text: str) -> list[str]:
+    plain = unicodedata.normalize("NFKC", html.unescape(text))
+    squashed = _SEPARATORS.sub("", plain)
+    secrets = SECRETS + ["13911112222", "22010219900307001X", "043185551234"]
+    return [s for s in secrets if s in plain or s in squashed]
+
+
+def _everything(result) -> str:
+    parts = [result.cases.astype(str).to_csv(), result.rejected.astype(str).to_csv(), result.summary()]
+    parts += [repr(dataclasses.asdict(f)) for f in result.files]
+    parts += result.warnings
+    return "\n".join(parts)
+
+
+def test_read_exports_keeps_no_personal_data(tmp_path: Path) -> None:
+    export = _export(tmp_path)
+    seen: list[str] = []
+    result = read_exports([export], load_branch(), progress=lambda done, total, name: seen.append(name))
+    assert _leaks(_everything(result)) == []
+    assert _leaks("\n".join(seen)) == []
+    # rows read = rows used + rows set aside, and the bad rows were set aside, not lost
+    assert result.rows_read == len(PLANTED) + 5
+    assert result.rows_read == result.rows_used + result.rows_set_aside
+    assert result.rows_used == len(PLANTED) + 1
+    # the unmapped header is reported, masked
+    assert any("备注136****2222" in w for w in result.warnings)
+
+
+def test_masked_text_still_says_what_it_was(tmp_path: Path) -> None:
+    result = read_exports([_export(tmp_path)], load_branch())
+    cases = result.cases.set_index("case_id")
+    assert str(cases.loc["202201050001", "unit"]) == "食品（回电139 **** 5601）"
+    assert str(cases.loc["202201050002", "channel"]) == "电话138-****-0003"
+    assert str(cases.loc["202201050003", "stage"]) == "已转办（联系人邮箱 ***@example.com）"
+    assert str(cases.loc["202201050004", "goods_category"]) == "家用电器0431 **** 0005"
+    assert str(cases.loc["202201050005", "problem_category"]) == "质量问题（身份证220102-********-0006）"
+    assert str(cases.loc["202201050006", "respondent"]) == "某超市（卡号6222 **** **** ***0 128）"
+    # the row's own name, address tail, landline (written without its area code) and ID number
+    assert str(cases.loc["202201050007", "content"]) == (
+        "本人王**，住*******，请拨**** 9876，证件220102********003X。"
+    )
+    assert str(cases.loc["202201050008", "result"]) == "已回复0086 135 **** 5678，孙先生表示满意"
+    assert str(cases.loc["202201050101", "respondent"]) == "王**（个人）"
+    assert str(cases.loc["202201050101", "channel"]) == "来访（" + "*" * len(ADDRESS) + "）"
+    # what is not personal is kept: ids, dates, amounts, roster units, the file's masked name
+    assert cases.loc["202201050007", "registered_at"] == pd.Timestamp("2022-01-05 09:00:00")
+    assert float(cases["recovered_loss"].sum()) == 100.0 * (len(PLANTED) + 1)
+    assert str(cases.loc["202201050002", "unit"]) == "站前所"
+    assert set(cases["source_file"].astype(str)) == {"导出137****1111.csv"}
+    assert result.files[0].path.endswith("导出137****1111.csv")
+
+
+def test_drill_view_masks_every_text_column() -> None:
+    rows = pd.DataFrame(
+        {
+            "case_id": ["T1"],
+            "kind": ["投诉"],
+            "unit": ["站前所13812345678"],
+            "registered_at": [pd.Timestamp("2022-01-05 09:00")],
+            "accepted_at": [pd.NaT],
+            "closed_at": [pd.NaT],
+            "channel": ["电话8555 1234"],
+            "goods_category": ["食品 a@b.cn"],
+            "problem_category": ["质量220102 19900307 0006"],
+            "recovered_loss": [0.0],
+            "respondent": ["某店0431-85551234"],
+            "content": ["+86 138 0000 0003"],
+            "source_file": ["导出13700001111.csv"],
+            "source_line": [2],
+        }
+    )
+    shown = drill_view(rows).to_csv()
+    for secret in ("13812345678", "85551234", "a@b.cn", "19900307", "0431-85551234", "0000", FILE_PHONE):
+        assert secret not in shown
+    assert "T1" in shown
+
+
+def test_missing_column_error_masks_what_it_quotes(tmp_path: Path) -> None:
+    # no header at all: the error quotes the widest row, which is a row of data
+    path = tmp_path / f"导出{FILE_PHONE}.csv"
+    path.write_text("A1,投诉,2022-01-05,站前所,联系13812345678,a.b@example.com\n", encoding="utf-8")
+    try:
+        read_exports([path], load_branch())
+    except InputFileError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError("a file without a header must be refused")
+    assert "缺少必需列" in message
+    assert _leaks(message) == []
+    assert "13812345678" not in message and "a.b@example.com" not in message
+    assert "138****5678" in message and "导出137****1111.csv" in message
