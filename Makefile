@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MONTH  ?= 2022-01
 
-.PHONY: setup bulletin test lab sample lint bench clean
+.PHONY: setup bulletin test lab sample lint bench clean lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
 	@touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv and install kwstats with its test extras
@@ -37,3 +38,7 @@ bench: $(STAMP)  ## time the bulletin against the papermill+nbconvert floor
 
 clean:
 	rm -rf outputs data/sample
+
+lock: $(STAMP)  ## re-pin every package (after editing pyproject.toml's dependencies)
+	$(BIN)/python -m pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 -o requirements.lock
