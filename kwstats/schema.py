@@ -119,5 +119,7 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
             s = pd.Series([pd.NaT] * n, index=frame.index)
         else:
             s = pd.Series([pd.NA] * n, index=frame.index, dtype="object")
+        if dtype == "category" and not isinstance(s.dtype, pd.CategoricalDtype):
+            s = s.astype("object")  # labels as plain str, whatever text dtype the reader gave
         out[col] = s.astype(dtype)
     return pd.DataFrame(out, index=frame.index)
