@@ -26,6 +26,7 @@ from kwstats.ingest import (
     read_export,
     read_exports,
 )
+from kwstats.ingest.htmltable import TableParser
 from kwstats.params import load_branch
 from kwstats.schema import CASE_COLUMNS, REJECT_COLUMNS
 
@@ -556,7 +557,7 @@ def test_html_table_named_xls(tmp_path: Path, branch, encoding: str, page: bool)
 
 
 def test_html_table_text_and_spans() -> None:
-    parser = ingest._TableParser()
+    parser = TableParser()
     parser.feed(
         "<table><tr><td colspan=3>标题</td></tr>"
         "<tr><th rowspan='2'>A</th><td>b&nbsp; \n c</td><td>x <br/> y</td></tr>"
@@ -707,7 +708,7 @@ def test_unreadable_folder_is_said_in_chinese(tmp_path: Path, branch, monkeypatc
             raise PermissionError(13, "Permission denied", str(path))
         return real_scandir(path)
 
-    monkeypatch.setattr(ingest.os, "scandir", scandir)
+    monkeypatch.setattr(os, "scandir", scandir)
     with pytest.raises(InputFileError) as info:
         read_exports([tmp_path], branch)
     assert first_sentence(info.value) == (

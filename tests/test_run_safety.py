@@ -23,7 +23,7 @@ from kwstats.cli import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_USAGE, main
 from kwstats.exceptions import EmptyMonthError, MonthLockedError, OutputPathError
 
 REPO = Path(__file__).resolve().parent.parent
-KWSTATS = REPO / ".venv" / "bin" / "kwstats"
+KWSTATS = [sys.executable, "-m", "kwstats.cli"]  # the interpreter running the tests, whatever its venv
 HEADER = "登记编号,业务类型,登记时间,承办单位,办结时间\n"
 
 
@@ -238,7 +238,7 @@ def test_ctrl_c_during_a_real_run(tmp_path, sample_ingest):
     out = tmp_path / "outputs"
     page = previous_bulletin(out)
     proc = subprocess.Popen(
-        [str(KWSTATS), "bulletin", "--month", "2022-01", "--sample", "--out", str(out)],
+        [*KWSTATS, "bulletin", "--month", "2022-01", "--sample", "--out", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
@@ -425,7 +425,7 @@ def test_two_real_runs_at_once(tmp_path, sample_ingest):
     the same lock code; one real run keeps this test short.)"""
     out = tmp_path / "outputs"
     previous_bulletin(out)
-    cmd = [str(KWSTATS), "bulletin", "--month", "2022-01", "--sample", "--out", str(out)]
+    cmd = [*KWSTATS, "bulletin", "--month", "2022-01", "--sample", "--out", str(out)]
     first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
     deadline = time.monotonic() + 60
     while not any(name.startswith(".2022-01-") for name in os.listdir(out)):  # it holds the lock

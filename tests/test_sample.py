@@ -18,6 +18,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from kwstats import sample
+from kwstats.demo import exports as demo_exports
 from kwstats.params import load_branch
 from kwstats.schema import CASE_COLUMNS, conform
 
@@ -301,7 +302,7 @@ def test_planted_numbers(cases: pd.DataFrame) -> None:
 
 def test_generate_cases_is_deterministic(cases: pd.DataFrame) -> None:
     np.random.seed(1)  # global state must not matter
-    sample._build.cache_clear()
+    demo_exports._build.cache_clear()
     again = sample.generate_cases()
     pd.testing.assert_frame_equal(cases, again)
     again.loc[0, "urges"] = 99  # callers get a copy
@@ -487,7 +488,7 @@ def test_ensure_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             p.write_text("x", encoding="utf-8")
         return paths
 
-    monkeypatch.setattr(sample, "write_sample", fake_write)
+    monkeypatch.setattr(demo_exports, "write_sample", fake_write)  # what ensure_sample calls
     out = tmp_path / "data" / "sample"
     (out).mkdir(parents=True)
     (out / "12315_2019-12.xlsx").write_text("stale", encoding="utf-8")

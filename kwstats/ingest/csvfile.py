@@ -1,0 +1,145 @@
+"""CSV exports: decoding (UTF-8, UTF-8 with BOM, GB18030), records with the line each starts on,
+comma or tab separated."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from kwstats.exceptions import InputFileError
+from kwstats.ingest.files import read_bytes, technical
+from kwstats.ingest.grid import text_grid
+from kwstats.ingest.headers import Raw, build_raw, find_header, matched_fields, missing_column
+from kwstats.params import Branch
+
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+@dataclass
+class _Decoded:
+    text: str
+    encoding: str  # "utf-8", "utf-8-sig" or "gb18030"
+    utf8_error: str | None = None  # where UTF-8 failed, when the text was read as GB18030
+
+
+def _utf8_error_at(data: bytes, exc: UnicodeDecodeError, bom: int) -> str:
+    """'第 L 行第 N 字节' of a UTF-8 decoding error (1-based, BOM included in the byte count)."""
+    pos = exc.start + bom
+    line = data[:pos].count(b"\n") + 1
+    return f"第 {line} 行（第 {pos + 1} 字节）"
+
+
+def _decode_detail(path: Path, data: bytes) -> _Decoded:
+    if b"\x00" in data[:4096]:
+        raise InputFileError(
+            f"{path}：不是文本 CSV 文件（可能是 UTF-16 编码或二进制文件）。"
+            f"请用 Excel 打开后另存为“CSV UTF-8（逗号分隔）”或 .xlsx 再导入。"
+        )
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return _Decoded(data[bom:].decode("utf-8"), "utf-8-sig" if bom else "utf-8")
+    except UnicodeDecodeError as exc:
+        where = _utf8_error_at(data, exc, bom)
+    try:
+        return _Decoded(data.decode("gb18030"), "gb18030", where)
+    except UnicodeDecodeError as exc:
+        gb_where = f"第 {exc.start + 1} 字节"
+    raise InputFileError(
+        f"{path}：无法识别文件编码（试过 UTF-8、UTF-8 BOM、GB18030）：{where}处无法按 UTF-8 解码，"
+        f"{gb_where}处也无法按 GB18030 解码。"
+        f"请用 Excel 打开后另存为“CSV UTF-8（逗号分隔）”或 .xlsx 再导入。"
+    )
+
+
+def decode_bytes(path: str | Path, data: bytes) -> tuple[str, str]:
+    """Decode a CSV file's bytes as UTF-8 (with or without BOM), else GB18030.
+
+    Returns (text, encoding) with encoding "utf-8", "utf-8-sig" (BOM, removed from the text) or
+    "gb18030". Raises :class:`InputFileError` naming `path` when the bytes are neither (or look like
+    UTF-16 or a binary file).
+    """
+    decoded = _decode_detail(Path(path), data)
+    return decoded.text, decoded.encoding
+
+
+def _parse_csv(path: Path, text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """CSV records and the line on which each starts (quoted fields may span lines).
+
+    A cell may be as long as the file (the csv module's default cap of 131 072 characters would
+    refuse a long 登记内容). A quote that is never closed would swallow every later line into one
+    cell: that is an error naming the line where the quoted cell starts, not a silent loss.
+    """
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(max(old_limit, min(len(text) + 1, 2**31 - 1)))  # C long on Windows
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        prev = 0
+        try:
+            for rec in reader:
+                rows.append(rec)
+                lines.append(prev + 1)
+                prev = reader.line_num
+            if rows:  # the last record again, strictly: does it end inside an open quote?
+                tail = "".join(io.StringIO(text, newline="").readlines()[lines[-1] - 1 :])
+                try:
+                    for _ in csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, strict=True):
+                        pass
+                except csv.Error as exc:
+                    if "end of data" in str(exc):
+                        prev = lines[-1] - 1
+                        raise
+        except csv.Error as exc:
+            raise InputFileError(
+                f'{path}：第 {prev + 1} 行附近 CSV 格式有误，可能是某个格子的引号（"）没有成对，'
+                f"使后面的内容都连成了一格。请用记事本或 Excel 查看这一行，改正后再导入，"
+                f"或从平台重新导出为 .xlsx。{technical(exc)}"
+            ) from None
+    finally:
+        csv.field_size_limit(old_limit)
+    return rows, lines
+
+
+def read_csv(
+    path: Path,
+    source: str,
+    branch: Branch,
+    aliases: dict[str, tuple[str, int]],
+    personal: set[str],
+    warnings: list[str],
+) -> Raw:
+    data = read_bytes(path)
+    decoded = _decode_detail(path, data)
+    text = decoded.text
+    rows, lines = _parse_csv(path, text, ",")
+    grid = text_grid(rows)
+    header_idx, best = find_header(grid, aliases)
+    if header_idx is None and "\t" in text:
+        tab_rows, tab_lines = _parse_csv(path, text, "\t")
+        tab_grid = text_grid(tab_rows)
+        tab_idx, _ = find_header(tab_grid, aliases)
+        if tab_idx is not None:
+            rows, lines, grid, header_idx = tab_rows, tab_lines, tab_grid, tab_idx
+    if grid.size == 0 or not (grid != "").any():
+        raise InputFileError(f"{path}：文件是空的，没有任何内容。请确认导出是否成功。")
+    if header_idx is None:
+        err = missing_column(str(path), grid[best], aliases, branch)
+        if decoded.utf8_error is not None:
+            if matched_fields(grid[best], aliases):  # a real GB18030 export lacking a column
+                err.args = (f"{err}（文件按 GB18030 编码读取。）",)
+            else:
+                shown = "、".join(h[:20] for h in err.headers[:8]) or "（空）"
+                err.args = (
+                    f"{path}：文件不是有效的 UTF-8（{decoded.utf8_error}处无法按 UTF-8 解码），"
+                    f"按 GB18030 读出的表头像乱码：{shown}。"
+                    f"请用 Excel 或记事本打开后另存为 UTF-8 或 GB18030（ANSI）编码的 CSV 再导入。"
+                    f"（{err}）",
+                )
+        raise err
+    return build_raw(
+        path, source, "csv", decoded.encoding, None, grid, lines, header_idx, aliases, personal, warnings
+    )

@@ -1,0 +1,245 @@
+"""Header detection and column mapping: which row is the header, which column is which field (the
+aliases of params/branch.yaml), which columns are personal data (masked where they recur in the row,
+then dropped), and the export time stated above the header."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kwstats.exceptions import MissingColumnError
+from kwstats.ingest.result import FileReport
+from kwstats.ingest.values import parse_dates
+from kwstats.masking import mask_known_rows, mask_text
+from kwstats.params import Branch
+from kwstats.schema import FIELD_LABELS, REQUIRED_FIELDS
+
+HEADER_SCAN_ROWS = 30
+TEXT_FIELDS = (
+    "case_id",
+    "unit",
+    "channel",
+    "stage",
+    "goods_category",
+    "problem_category",
+    "respondent",
+    "content",
+    "result",
+)
+# Every text field is masked (SPEC §2: whatever its column) except the case id: it is the key that
+# duplicates, the case store and the analyst's look-up in the platform depend on, and real ids
+# (region + date + sequence, 18 digits) can have the shape of an ID number.
+MASKED_FIELDS = tuple(f for f in TEXT_FIELDS if f != "case_id")
+_QUIET_HEADERS = {"序号", "行号"}  # ignored without a warning
+_COALESCED_FIELDS = ("respondent", "content")  # several columns may carry them (被投诉方 / 被举报方)
+
+
+@dataclass
+class Raw:
+    """One file (or worksheet) after header detection: the mapped columns as text, one row per data row."""
+
+    report: FileReport
+    cells: dict[str, np.ndarray]  # field -> object array of text
+    lines: np.ndarray  # source line of each row
+    first: np.ndarray  # first non-empty cell of each row (for total rows)
+    first_header: np.ndarray  # header of that cell
+    headers: dict[str, str]  # field -> header as found
+
+
+def norm_header(h: Any) -> str:
+    """Header text for matching: NFKC (full-width parentheses -> half-width), no whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(h)))
+
+
+def alias_map(branch: Branch) -> dict[str, tuple[str, int]]:
+    """Normalised alias -> (field, priority); the first field listing an alias wins."""
+    out: dict[str, tuple[str, int]] = {}
+    for fld, aliases in branch.headers.items():
+        for prio, alias in enumerate(aliases):
+            out.setdefault(norm_header(alias), (fld, prio))
+    return out
+
+
+def find_header(grid: np.ndarray, aliases: dict[str, tuple[str, int]]) -> tuple[int | None, int]:
+    """(index of the header row or None, index of the best candidate row for the error message)."""
+    required = set(REQUIRED_FIELDS)
+    best, best_count, widest, widest_count = 0, 0, 0, -1
+    for r in range(min(HEADER_SCAN_ROWS, grid.shape[0])):
+        cells = [norm_header(c) for c in grid[r] if c]
+        matched = {aliases[c][0] for c in cells if c in aliases}
+        if required <= matched:
+            return r, r
+        if len(matched) > best_count:
+            best, best_count = r, len(matched)
+        if len(cells) > widest_count:
+            widest, widest_count = r, len(cells)
+    return None, best if best_count else widest
+
+
+def map_columns(
+    header: np.ndarray, aliases: dict[str, tuple[str, int]], personal: set[str]
+) -> tuple[dict[str, list[int]], list[str], list[str]]:
+    """field -> column indices (best alias first), unmapped headers, personal headers."""
+    candidates: dict[str, list[tuple[int, int]]] = {}
+    unmapped: list[str] = []
+    dropped: list[str] = []
+    for j, h in enumerate(header):
+        if not h:
+            continue
+        key = norm_header(h)
+        if key in personal:
+            dropped.append(h)
+        elif key in aliases:
+            fld, prio = aliases[key]
+            candidates.setdefault(fld, []).append((prio, j))
+        else:
+            unmapped.append(h)
+    columns: dict[str, list[int]] = {}
+    for fld, cands in candidates.items():
+        ordered = [j for _, j in sorted(cands)]
+        if fld in _COALESCED_FIELDS or len(ordered) == 1:
+            columns[fld] = ordered
+        else:
+            columns[fld] = ordered[:1]
+            unmapped.extend(str(header[j]) for j in ordered[1:])
+    return columns, unmapped, dropped
+
+
+def matched_fields(header: np.ndarray, aliases: dict[str, tuple[str, int]]) -> set[str]:
+    keys = (norm_header(h) for h in header if h)
+    return {aliases[k][0] for k in keys if k in aliases}
+
+
+def missing_column(
+    where: str, header: np.ndarray, aliases: dict[str, tuple[str, int]], branch: Branch
+) -> MissingColumnError:
+    """The error for a header row (the best candidate) that lacks a required column."""
+    found = [mask_text(str(h)) for h in header if h]  # the best candidate may be a row of data
+    matched = matched_fields(header, aliases)
+    missing = next(f for f in REQUIRED_FIELDS if f not in matched)
+    return MissingColumnError(mask_text(where), missing, list(branch.headers[missing]), found)
+
+
+def build_raw(
+    path: Path,
+    source: str,
+    fmt: str,
+    encoding: str | None,
+    sheet: str | None,
+    grid: np.ndarray,
+    lines: list[int],
+    header_idx: int,
+    aliases: dict[str, tuple[str, int]],
+    personal: set[str],
+    warnings: list[str],
+) -> Raw:
+    """The mapped columns of the rows below the header (personal columns dropped unread)."""
+    source = mask_text(source)
+    header = grid[header_idx]
+    columns, unmapped, dropped = map_columns(header, aliases, personal)
+    body = grid[header_idx + 1 :]
+    body_lines = np.asarray(lines[header_idx + 1 :], dtype=np.int64)
+    blank = ~(body != "").any(axis=1) if body.shape[1] else np.ones(len(body), bool)
+    body, body_lines = body[~blank], body_lines[~blank]
+
+    # first non-empty cell of each row (any column, personal ones included) for total-row detection
+    if len(body):
+        first_j = (body != "").argmax(axis=1)
+        first = body[np.arange(len(body)), first_j]
+        first_header = np.array([str(header[j]) or f"第{j + 1}列" for j in first_j], dtype=object)
+    else:
+        first = first_header = np.empty(0, dtype=object)
+
+    cells: dict[str, np.ndarray] = {}
+    for fld, js in columns.items():
+        col = body[:, js[0]]
+        for j in js[1:]:
+            col = np.where(col == "", body[:, j], col)
+        cells[fld] = col
+    # before the personal columns go: each row's own 姓名/地址/numbers, masked where they recur in
+    # its other cells (the case id excepted: see MASKED_FIELDS)
+    own = [body[:, j] for j, h in enumerate(header) if h and norm_header(h) in personal]
+    if own and len(body):
+        names = [f for f in cells if f != "case_id"]
+        # dates, amounts and the first cell (mostly the case id): names only
+        typed = [k for k, f in enumerate(names) if f not in TEXT_FIELDS] + [len(names)]
+        *masked, first = mask_known_rows([cells[f] for f in names] + [first], own, names_only=typed)
+        cells.update(zip(names, masked, strict=True))
+
+    headers = {fld: str(header[js[0]]) for fld, js in columns.items()}
+    ids = pd.Series(cells.get("case_id", np.empty(0, dtype=object)), dtype="str")
+    if ids.str.fullmatch(r"\d(?:\.\d+)?[eE]\+\d+").any():
+        warnings.append(
+            f"{source}：有编号显示为科学计数法（如 1.22E+21），可能被 Excel 打开另存时改坏，"
+            f"不同的件会被当成重复。请直接使用平台导出的原文件。"
+        )
+    # a second column for a field already mapped (工单号 beside 表单号): said apart from unknown columns
+    shadowed = [h for h in unmapped if norm_header(h) in aliases]
+    for h in shadowed:
+        fld = aliases[norm_header(h)][0]
+        label = FIELD_LABELS.get(fld, fld)
+        warnings.append(
+            f"{source}：“{h}”与“{headers[fld]}”都可作{label}列，按 params/branch.yaml 中 headers.{fld} "
+            f"的先后采用“{headers[fld]}”，“{h}”列未使用。"
+        )
+    noted = [h for h in unmapped if norm_header(h) not in _QUIET_HEADERS and h not in shadowed]
+    if noted:
+        warnings.append(f"{source}：以下列未识别，已忽略：{'、'.join(noted)}。")
+    if not len(body):
+        warnings.append(f"{source}：表头下没有数据行。")
+    report = FileReport(
+        path=mask_text(str(path)),
+        format=fmt,
+        encoding=encoding,
+        header_line=int(lines[header_idx]),
+        rows_read=len(body),
+        rows_used=0,
+        rows_set_aside=0,
+        total_rows=0,
+        blank_rows=int(blank.sum()),
+        columns={fld: mask_text(h) for fld, h in headers.items()},
+        unmapped_headers=[mask_text(h) for h in unmapped],
+        personal_headers=[mask_text(h) for h in dropped],
+        sheet=mask_text(sheet),
+        source=source,
+        exported_at=_export_time(grid[:header_idx]),
+    )
+    return Raw(report, cells, body_lines, first, first_header, headers)
+
+
+_EXPORT_LABEL_RE = re.compile(r"(?:导出|下载)(?:时间|日期)\s*[:：]?\s*")
+_EXPORT_DATE_RE = re.compile(
+    r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+    r"(?:[\sT]*\d{1,2}\s*[:：时]\s*\d{1,2}(?:\s*[:：分]\s*\d{1,2})?\s*[分秒]?)?"
+)
+
+
+def _export_time(title_rows: np.ndarray) -> str | None:
+    """The export time a title or note row states (“导出时间：2022-02-01 09:12:33”), or None.
+
+    The date may follow the label in the same cell or sit in the next non-empty cell. Returned as
+    ``YYYY-MM-DD HH:MM:SS``, or ``YYYY-MM-DD`` when the row gives no time.
+    """
+    for row in title_rows:
+        texts = [str(c) for c in row if c]
+        for k, cell in enumerate(texts):
+            label = _EXPORT_LABEL_RE.search(cell)
+            if label is None:
+                continue
+            rest = cell[label.end() :].strip() or (texts[k + 1] if k + 1 < len(texts) else "")
+            found = _EXPORT_DATE_RE.match(rest.strip())
+            if found is None:
+                continue
+            text = found.group(0).strip()
+            values, bad, out_of_range = parse_dates(pd.Series([text]))
+            if bad.iloc[0] or out_of_range.iloc[0] or pd.isna(values.iloc[0]):
+                continue
+            has_time = re.search(r"\d\s*[:：时]\s*\d", text) is not None
+            return f"{values.iloc[0]:%Y-%m-%d %H:%M:%S}" if has_time else f"{values.iloc[0]:%Y-%m-%d}"
+    return None
