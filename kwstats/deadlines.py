@@ -296,6 +296,34 @@ def _rows(sub: pd.DataFrame, key: str, label: str, rule: DeadlineRule | None, j:
     )
 
 
+def _judge_within_covered_days(
+    status: np.ndarray,
+    gap: np.ndarray,
+    start: pd.Series,
+    done: pd.Series,
+    is_done: np.ndarray,
+    cutoff_day: pd.Timestamp,
+    rule: DeadlineRule,
+    calendar: WorkdayCalendar,
+) -> None:
+    """Rows whose due date falls in a year the calendar lacks, but which were done (or are still
+    open at the cutoff) within the limit counted over days the calendar does cover: the missing year
+    cannot change their judgement, so they are `met` (or `pending`) instead of not judged."""
+    limit = rule.limit
+    assert limit is not None
+    until = done.where(is_done, cutoff_day)
+    rows = np.flatnonzero(gap)
+    if rule.day_unit == "natural":
+        spent = (until.iloc[rows].dt.normalize() - start.iloc[rows].dt.normalize()).dt.days
+        inside = (spent <= limit).to_numpy(dtype=bool)  # a roll-over only lengthens the period
+    else:
+        spent = calendar.workdays_between_array(start.iloc[rows], until.iloc[rows], uncovered="na")
+        # strictly under the limit: the n-th working day itself may lie in the uncovered year
+        inside = (spent < limit).fillna(False).to_numpy(dtype=bool)
+    status[rows[inside & is_done[rows]]] = "met"
+    status[rows[inside & ~is_done[rows]]] = "pending"
+
+
 def _judge(
     sub: pd.DataFrame,
     rule: DeadlineRule,
@@ -350,6 +378,8 @@ def _judge(
     # A due date the calendar cannot give (NaT) would read as late or pending: say so instead.
     no_calendar = missing_year.notna().to_numpy() & np.isin(status, JUDGED_STATUSES)
     status[no_calendar] = "calendar_missing"
+    if no_calendar.any():
+        _judge_within_covered_days(status, no_calendar, start, done, is_done, cutoff_day, rule, calendar)
     judged = np.isin(status, JUDGED_STATUSES) & has_start
     if judged.any():
         until = done.where(is_done, cutoff_day)
@@ -488,8 +518,8 @@ def _years_text(years: Iterable[int]) -> str:
 
 
 def _missing_years(evaluation: pd.DataFrame) -> list[int]:
-    rows = evaluation[evaluation["status"] == "calendar_missing"]
-    return sorted({int(y) for y in rows["calendar_missing_year"].dropna()})
+    """Years whose calendar some due date needs (judged or not)."""
+    return sorted({int(y) for y in evaluation["calendar_missing_year"].dropna()})
 
 
 def calendar_missing_message(evaluation: pd.DataFrame, calendar: WorkdayCalendar) -> str | None:
@@ -498,7 +528,9 @@ def calendar_missing_message(evaluation: pd.DataFrame, calendar: WorkdayCalendar
     years = _missing_years(evaluation)
     if not years:
         return None
-    n = evaluation.loc[evaluation["status"] == "calendar_missing", "case_id"].nunique()
+    unjudged = evaluation["status"] == "calendar_missing"
+    n = evaluation.loc[unjudged, "case_id"].nunique()
+    n_due = evaluation.loc[evaluation["calendar_missing_year"].notna(), "case_id"].nunique()
     pkg = calendar.package_years or tuple(package_years())
     pkg_text = (
         f"chinese-calendar 包只有 {pkg[0]}–{pkg[-1]} 年的数据" if pkg else "chinese-calendar 包没有数据"
@@ -507,6 +539,15 @@ def calendar_missing_message(evaluation: pd.DataFrame, calendar: WorkdayCalendar
     ytext = _years_text(years)
     labels = "、".join(f"“{calendar_missing_label(y)}”" for y in years)
     notices = "、".join(notice_name(y) for y in years)
+    how = (
+        f"请照{notices}，在 {path} 的 years 下补入 {ytext} 年：holidays 写放假日期段（整段照抄，"
+        f"含其中的周六、周日），workdays 写调休上班的周六、周日。"
+    )
+    if not n:  # every such case was done, or is still open, within days the calendar covers
+        return (
+            f"工作日历未覆盖 {ytext} 年：{n_due} 件的到期日落在 {ytext} 年，{pkg_text}，{path} 也没有补充。"
+            f"这些件目前都已按期办理或尚未到期，不影响本次判断；到期日要补上日历后才能算出。{how}"
+        )
     return (
         f"工作日历未覆盖 {ytext} 年：{n} 件的办理时限要用到 {ytext} 年的放假安排，而 {pkg_text}，"
         f"{path} 也没有补充，这些件暂未判断是否超期（标为{labels}），其他件照常判断。"

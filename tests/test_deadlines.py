@@ -616,13 +616,16 @@ def test_deadline_in_an_uncovered_year_is_not_judged(rules, cal) -> None:
     assert set(zip(missing["case_id"], missing["key"].astype(str), strict=True)) == {
         ("C001", "complaint_acceptance"),
         ("C001", "first_contact"),
-        ("C002", "mediation"),
         ("C004", "report_verification"),
-        ("C005", "mediation"),
     }
     assert missing["due_date"].isna().all() and (missing["calendar_missing_year"] == 2027).all()
     assert (missing["status_label"] == "日历未覆盖（需补 2027 年）").all()
     assert row(ev, "C001", "mediation")["status"] == "pending"  # not accepted: clock not started
+    # Mediation runs 60 natural days and a roll-over only lengthens it: on 31 January, C002 (accepted
+    # 30 Dec, day 32) and C005 (accepted 10 Dec, day 52) cannot be overdue whatever 2027's holidays are.
+    for case in ("C002", "C005"):
+        r = row(ev, case, "mediation")
+        assert r["status"] == "pending" and pd.isna(r["due_date"]) and r["calendar_missing_year"] == 2027
     # everything else goes on
     assert row(ev, "C002", "complaint_acceptance")["status"] == "late"
     assert row(ev, "C002", "complaint_acceptance")["due_date"] == pd.Timestamp("2026-12-29")
@@ -633,22 +636,48 @@ def test_deadline_in_an_uncovered_year_is_not_judged(rules, cal) -> None:
     assert pd.isna(c003["extended_due_date"])  # 30 working days reach 2027
     assert overdue_sentence(ev) == (
         "本月有超期件 2 件：投诉受理决定超期 1 件（站前所 1 件），举报核查及立案决定超期 1 件（站前所 1 件）。"
-        "另有 3 件因 2027 年工作日历未补充，暂未判断是否超期。"
+        "另有 2 件因 2027 年工作日历未补充，暂未判断是否超期。"
     )
-    assert on_time_rate(ev, "mediation").counts["calendar_missing"] == 2
+    assert on_time_rate(ev, "mediation").counts.get("calendar_missing", 0) == 0
     # the December bulletin: nothing is overdue yet, and the sentence says what it could not judge
+    # On 31 December every open case is still within its limit counted over 2026's own working days
+    # (C001: 5 of 7, C004: 12 of 15, mediations: day 1 and day 21 of 60): none needs 2027 to be judged.
     december = evaluate(_december_2026(), rules, cal, cutoff=dt.date(2026, 12, 31))
-    assert overdue_sentence(december) == (
-        "本月有超期件 1 件：投诉受理决定超期 1 件（站前所 1 件）。"
-        "另有 3 件因 2027 年工作日历未补充，暂未判断是否超期。"
+    assert overdue_sentence(december) == "本月有超期件 1 件：投诉受理决定超期 1 件（站前所 1 件）。"
+    assert not (december["status"] == "calendar_missing").any()
+    assert row(december, "C004", "report_verification")["status"] == "pending"
+    message = calendar_missing_message(december, cal)
+    assert message is not None and "不影响本次判断" in message and "补入 2027 年" in message
+
+
+def test_done_within_covered_days_is_met_without_the_missing_year(rules, cal) -> None:
+    """Accepted the same day (24 Dec): 0 of 7 working days, met whatever 2027 holds; accepted on
+    31 Dec (5 working days after 24 Dec: 25, 28, 29, 30, 31) also met; a mediation closed on day 19."""
+    ev = evaluate(
+        cases(
+            {"kind": "投诉", "registered_at": "2026-12-24 09:00", "accepted_at": "2026-12-24 11:00"},
+            {"kind": "投诉", "registered_at": "2026-12-24 09:00", "accepted_at": "2026-12-31 11:00"},
+            {
+                "kind": "投诉",
+                "registered_at": "2026-11-30 09:00",
+                "accepted_at": "2026-12-01 09:00",
+                "closed_at": "2026-12-20 09:00",
+            },
+        ),
+        rules,
+        cal,
+        cutoff=dt.date(2026, 12, 31),
     )
+    assert row(ev, "C001", "complaint_acceptance")["status"] == "met"
+    assert row(ev, "C002", "complaint_acceptance")["status"] == "met"
+    assert row(ev, "C003", "mediation")["status"] == "met"
 
 
 def test_calendar_missing_message(rules, cal) -> None:
     ev = evaluate(_december_2026(), rules, cal, cutoff=dt.date(2027, 1, 31))
     message = calendar_missing_message(ev, cal)
     assert message is not None
-    assert "工作日历未覆盖 2027 年：4 件" in message
+    assert "工作日历未覆盖 2027 年：2 件" in message
     assert "《国务院办公厅关于2027年部分节假日安排的通知》" in message
     assert str(DEFAULT_PARAMS_DIR / "calendar.yaml") in message and "years 下补入 2027 年" in message
     assert "“日历未覆盖（需补 2027 年）”" in message
@@ -711,12 +740,13 @@ def test_report_says_once_which_year_to_add(tmp_path: Path) -> None:
     assert len(messages) == 1
     assert "《国务院办公厅关于2027年部分节假日安排的通知》" in messages[0]
     assert str(params / "calendar.yaml") in messages[0]
-    # A3 overdue since 31 December; A1, A2 (mediation), A4 and A5 cannot be judged; A6 closed in November
+    # A3 overdue since 31 December; A1, A4 and A5 cannot be judged (their days run into 2027); A2's
+    # mediation (accepted 30 Dec) is on day 32 of 60 on 31 Jan: pending whatever 2027 holds; A6 closed
     assert rep.overdue_sentence == (
         "本月有超期件 1 件：举报核查及立案决定超期 1 件（南广所 1 件）。"
-        "另有 4 件因 2027 年工作日历未补充，暂未判断是否超期。"
+        "另有 3 件因 2027 年工作日历未补充，暂未判断是否超期。"
     )
-    assert set(rep.calendar_missing["case_id"]) == {"A1", "A2", "A4", "A5"}
+    assert set(rep.calendar_missing["case_id"]) == {"A1", "A4", "A5"}
     view = rep.overdue_view()
     assert set(view.loc[view["状态"] == "日历未覆盖（需补 2027 年）", "登记编号"]) == {"A1", "A2", "A4", "A5"}
     assert set(view.loc[view["状态"] == "超期未完成", "登记编号"]) == {"A3"}
