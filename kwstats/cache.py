@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import hashlib
 import json
 import logging
@@ -31,7 +32,7 @@ import pyarrow
 
 from kwstats.ingest import FileReport, IngestResult
 from kwstats.params import Branch
-from kwstats.schema import CASE_COLUMNS, REJECT_COLUMNS
+from kwstats.schema import CASE_COLUMNS, REJECT_COLUMNS, conform
 
 log = logging.getLogger(__name__)
 KEEP = 8  # entries kept in the cache folder
@@ -97,11 +98,11 @@ def save_ingest(result: IngestResult, folder: Path) -> None:
 
 def _file_report(d: Any) -> FileReport:
     if not isinstance(d, dict) or not set(d) <= _FILE_REPORT_FIELDS:
-        raise BrokenEntryError("file report is not a FileReport")
+        raise BrokenEntryError("文件记录的字段不对")
     report = FileReport(**d)
     ints = ("header_line", "rows_read", "rows_used", "rows_set_aside", "total_rows", "blank_rows")
     if not all(isinstance(getattr(report, k), int) for k in ints) or not isinstance(report.columns, dict):
-        raise BrokenEntryError("file report has fields of the wrong type")
+        raise BrokenEntryError("文件记录的字段类型不对")
     return report
 
 
@@ -112,26 +113,34 @@ def load_ingest(folder: Path) -> IngestResult:
         cases = pd.read_parquet(folder / "cases.parquet", engine="pyarrow")
         rejected = pd.read_parquet(folder / "rejected.parquet", engine="pyarrow")
     except (OSError, ValueError, pyarrow.ArrowException) as exc:
-        raise BrokenEntryError(str(exc)) from exc
+        raise BrokenEntryError("缓存文件缺失或无法解析") from exc
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise BrokenEntryError("unknown entry format")
+        raise BrokenEntryError("不是本版本程序写的缓存")
     if list(cases.columns) != list(CASE_COLUMNS) or list(rejected.columns) != list(REJECT_COLUMNS):
-        raise BrokenEntryError("unexpected columns")
-    wrong = [c for c, t in CASE_COLUMNS.items() if str(cases[c].dtype) != t]
+        raise BrokenEntryError("列与案件表不符")
+    # Parquet gives an all-empty category column back as plain nulls; anything else must match.
+    wrong = [
+        c
+        for c, t in CASE_COLUMNS.items()
+        if str(cases[c].dtype) != t and not (t == "category" and cases[c].isna().all())
+    ]
     if wrong:
-        raise BrokenEntryError(f"unexpected column types: {', '.join(wrong)}")
-    for col, dtype in CASE_COLUMNS.items():  # Parquet keeps an empty category's labels as object
-        if dtype == "category" and cases[col].cat.categories.dtype.kind not in "OT":
-            raise BrokenEntryError(f"labels of {col} are not texts")
-        if dtype == "category" and cases[col].cat.categories.dtype == object:
-            cases[col] = cases[col].cat.set_categories(pd.Index(cases[col].cat.categories, dtype="str"))
+        raise BrokenEntryError(f"这些列的类型不对：{'、'.join(wrong)}")
+    for col, dtype in CASE_COLUMNS.items():
+        if (
+            dtype == "category"
+            and cases[col].dtype == "category"
+            and cases[col].cat.categories.dtype.kind not in "OT"
+        ):
+            raise BrokenEntryError(f"{col} 列的取值不是文字")
+    cases = conform(cases)  # the same dtypes a fresh read gives
     files = [_file_report(d) for d in meta.get("files") or []]
     warnings = meta.get("warnings", [])
     if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
-        raise BrokenEntryError("warnings are not texts")
+        raise BrokenEntryError("提示不是文字")
     result = IngestResult(cases=cases, rejected=rejected, files=files, warnings=warnings)
     if result.rows_used != len(cases) or result.rows_set_aside != len(rejected):
-        raise BrokenEntryError("row counts do not add up")
+        raise BrokenEntryError("行数对不上")
     return result
 
 
@@ -160,8 +169,22 @@ def cached(files: Sequence[Path], branch: Branch, compute: Callable[[], IngestRe
             shutil.rmtree(tmp, ignore_errors=True)
         _prune(folder)
     except (OSError, ValueError, pyarrow.ArrowException) as exc:
-        log.warning("无法写入读入缓存（%s），不影响结果。", exc)
+        log.warning("无法写入读入缓存 %s（%s），不影响结果。", folder, _why(exc))
     return result
+
+
+def _why(exc: BaseException) -> str:
+    """A short Chinese reason for a failed cache write (the library's English stays out of messages)."""
+    reasons = {
+        errno.ENOSPC: "磁盘已满",
+        errno.EROFS: "只读的磁盘",
+        errno.EACCES: "没有写入权限",
+        errno.EPERM: "没有写入权限",
+        errno.ENOTDIR: "路径中有一部分是文件",
+        errno.EEXIST: "同名文件已存在",
+    }
+    code = getattr(exc, "errno", None)
+    return reasons.get(code, f"系统错误 {errno.errorcode.get(code, '未知')}" if code else "写入失败")
 
 
 def _prune(folder: Path, keep: int = KEEP) -> None:
