@@ -23,6 +23,7 @@ from kwstats.indicators import (
     default_cutoff,
     month_cohort,
 )
+from kwstats.ingest import REASON_TOTAL
 from kwstats.masking import mask_text
 from kwstats.params import Branch, RosterEntry
 from kwstats.rates import closure_rate, format_rate
@@ -359,7 +360,7 @@ def ingest_findings(rejected: pd.DataFrame) -> list[Finding]:
         findings.append(
             Finding(
                 kind="set_aside",
-                severity="info" if str(reason) == "合计行" else "warning",
+                severity="info" if str(reason) == REASON_TOTAL else "warning",
                 message=f"导入时剔除 {len(group)} 行：{reason}（{where}）。",
                 numbers={"rows": len(group)},
                 case_ids=tuple(str(c) for c in group["case_id"].dropna()),

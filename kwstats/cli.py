@@ -14,21 +14,15 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 
-from kwstats import __version__
-from kwstats.exceptions import (
-    InputFileError,
-    KwstatsError,
-    MonthLockedError,
-    OutputPathError,
-    ParamsError,
-    UsageError,
-)
+from kwstats import __version__, commands
+from kwstats.commands import EXIT_DATA, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE, Outcome
+from kwstats.exceptions import KwstatsError, UsageError
+from kwstats.masking import mask_text
+from kwstats.run import resolve_run
+from kwstats.sources import progress_line
 
-EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
-EXIT_LOCKED = 75  # EX_TEMPFAIL (sysexits.h): try again later
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+__all__ = ["EXIT_DATA", "EXIT_INTERRUPTED", "EXIT_LOCKED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 log = logging.getLogger("kwstats")
 
 EXIT_CODES_HELP = """\
@@ -68,6 +62,12 @@ _ARGPARSE_MESSAGES: list[tuple[str, str]] = [
 ]
 
 
+def say_error(line: str) -> None:
+    """Every error and warning line the CLI prints goes out here: masked (a message may quote a file
+    name or a cell holding personal data), on stderr."""
+    print(mask_text(line), file=sys.stderr, flush=True)
+
+
 def translate_argparse_message(message: str) -> str:
     """argparse's English error message in Chinese (unknown ones are kept, after 参数错误)."""
     for pattern, replacement in _ARGPARSE_MESSAGES:
@@ -104,17 +104,8 @@ class ChineseArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str):  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(f"错误：{translate_argparse_message(message)}（{self.prog} --help 查看用法）", file=sys.stderr)
+        say_error(f"错误：{translate_argparse_message(message)}（{self.prog} --help 查看用法）")
         sys.exit(EXIT_USAGE)
-
-
-def _progress(done: int, total: int, name: str) -> None:
-    print(
-        f"\r读取 {done}/{total}：{name}".ljust(60),
-        end="" if done < total else "\n",
-        file=sys.stderr,
-        flush=True,
-    )
 
 
 def _common(p: argparse.ArgumentParser, *, official: bool = False) -> None:
@@ -198,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--draft",
         action="store_true",
-        help="草稿：缺少本月参数文件或本月没有案件时也生成，页面标明【草稿】",
+        help="草稿：缺少本月参数文件、本月没有案件、多数案件不在名册中，或本月典型案例与之前某个月的相同时"
+        "也生成，页面标明【草稿】",
     )
     p.add_argument(
         "--no-wait",
@@ -227,150 +219,40 @@ def _data(args: argparse.Namespace) -> list[str] | None:
     return paths or None
 
 
-def _cmd_sample(args: argparse.Namespace) -> int:
-    from kwstats import sample
-    from kwstats.bulletin import output_error_text, prepare_out_dir
-    from kwstats.sample_files import MARKER_NAME, marker_text
-
-    out = prepare_out_dir(args.out if args.out else sample.DEFAULT_SAMPLE_DIR, what="样例输出目录")
-    seed = sample.DEFAULT_SEED if args.seed is None else args.seed
-    try:
-        files = sample.write_sample(out, seed=seed)
-        # the marker makes a folder walk (check --data data/) pass the sample over, as the README says
-        (out / MARKER_NAME).write_text(marker_text(seed), encoding="utf-8")
-    except OSError as exc:
-        raise OutputPathError(output_error_text(out, exc, "样例输出目录")) from None
-    print(f"已生成 {len(files)} 个样例导出文件：{out}")
-    return EXIT_OK
+def _progress() -> commands.Progress | None:
+    return progress_line if sys.stderr.isatty() else None
 
 
-def _load(args: argparse.Namespace, paths: Sequence[str] | None):
-    from kwstats.bulletin import skipped_sample_folders
-    from kwstats.params import DEFAULT_PARAMS_DIR, load_branch
-    from kwstats.sources import load_cases
-
-    branch = load_branch(args.params or DEFAULT_PARAMS_DIR)
-    missing = [p for p in paths or [] if not Path(p).exists()]
-    if missing:
-        raise FileNotFoundError(f"找不到导出文件或目录：{'、'.join(str(p) for p in missing)}")
-    for folder in skipped_sample_folders(paths or []):
-        log.warning(
-            "%s 是合成样例文件夹，与其他数据放在一起时不读取；要用样例请单独给出它或用 --sample。", folder
-        )
-    result = load_cases(branch, paths, progress=_progress if sys.stderr.isatty() else None)
-    return branch, result
+def _cmd_sample(args: argparse.Namespace) -> Outcome:
+    return commands.sample(args.out, args.seed)
 
 
-def _cmd_table(args: argparse.Namespace) -> int:
-    from kwstats.bulletin import set_aside_message
-    from kwstats.indicators import resolve_cutoff, unit_table
-    from kwstats.tables import table_csv, table_markdown
+def _cmd_table(args: argparse.Namespace) -> Outcome:
+    run = resolve_run(args.month, cutoff=args.cutoff, data=_data(args), params_dir=args.params)
+    return commands.table(run, args.format, progress=_progress())
 
-    branch, result = _load(args, _data(args))
-    cutoff = resolve_cutoff(args.month, args.cutoff)
-    message = set_aside_message(result, args.month, cutoff)  # never silent, scoped to the month
-    if message:
-        log.warning("%s", message)
-    for warning in getattr(result, "warnings", []):
-        log.warning("%s", warning)
-    table = unit_table(result.cases, branch, args.month, cutoff)
-    print(
-        table_csv(table, branch.rate_rule)
-        if args.format == "csv"
-        else table_markdown(table, branch.rate_rule),
-        end="",
+
+def _cmd_check(args: argparse.Namespace) -> Outcome:
+    return commands.check(
+        _data(args),
+        month=args.month,
+        cutoff=args.cutoff,
+        params_dir=args.params,
+        published=args.published,
+        progress=_progress(),
     )
-    return EXIT_OK
 
 
-def _print_rows(title: str, rows) -> None:
-    print(title)
-    for r in rows.itertuples(index=False):
-        print(f"  {r.source_file} 第 {r.source_line} 行 [{r.column}]：{r.reason}（值：{r.value}）")
-
-
-def _cmd_check(args: argparse.Namespace) -> int:
-    import io
-
-    import pandas as pd
-
-    from kwstats.bulletin import split_set_aside
-    from kwstats.checks import check_table, compare_tables, read_published_table
-    from kwstats.indicators import resolve_cutoff
-    from kwstats.report import build_report
-
-    branch, result = _load(args, _data(args))
-    cases = result.cases
-    print(f"读入 {result.rows_read} 行：使用 {result.rows_used} 行，剔除 {result.rows_set_aside} 行。")
-    for f in result.files:
-        print(f"  {f.source}：读入 {f.rows_read}，使用 {f.rows_used}，剔除 {f.rows_set_aside}")
-    for warning in getattr(result, "warnings", []):
-        print(f"  注意：{warning}")
-    month = args.month
-    if month is None:
-        if cases.empty:
-            print("没有可用的案件。")
-            return EXIT_DATA
-        month = cases["registered_at"].max().strftime("%Y-%m")
-    cutoff = resolve_cutoff(month, args.cutoff)
-    totals = (
-        result.rejected[result.rejected["reason"] == "合计行"] if len(result.rejected) else result.rejected
-    )
-    if len(totals):
-        print(f"合计行 {len(totals)} 行（每个文件末尾的“合计”行，不是案件，已剔除）。")
-    mine, history = split_set_aside(result, month, cutoff)
-    if len(mine):
-        _print_rows(f"与 {month} 有关的剔除行 {len(mine)} 行（来自含本月案件的文件；计入退出码）：", mine)
-    if len(history):
-        _print_rows(
-            f"其他月份文件中的剔除行 {len(history)} 行（历史数据：只列出，不影响 {month} 的退出码）：",
-            history,
-        )
-    logging.getLogger("kwstats.report").setLevel(logging.ERROR)  # prose warnings concern the bulletin only
-    report = build_report(month, params_dir=args.params, cutoff=args.cutoff, ingest=result)
-    findings = [f for f in report.findings if f.kind != "set_aside"] + report.investigation_findings()
-    if args.published:
-        try:
-            from kwstats.ingest import decode_bytes
-
-            raw = Path(args.published).read_bytes()
-            text, _ = decode_bytes(Path(args.published), raw)
-            published = read_published_table(pd.read_csv(io.StringIO(text), dtype=str))
-        except (OSError, ValueError) as exc:
-            raise InputFileError(f"公布表无法读取：{args.published}（{exc}）") from None
-        findings += check_table(published, branch.rate_rule, source="公布表")
-        findings += compare_tables(published, report.table, branch.rate_rule)
-    print(f"{month} 核对发现 {len(findings)} 条：")
-    for f in findings:
-        ids = (
-            f"（案件：{'、'.join(f.case_ids[:5])}{' 等' if len(f.case_ids) > 5 else ''}）"
-            if f.case_ids
-            else ""
-        )
-        print(f"  [{f.label}] {f.message}{ids}")
-    # One rule whatever the month (EXIT_CODES_HELP): errors of the month (impossible rows, disagreement
-    # with the publication) and rows set aside that belong to the month fail; anomalies for the analyst
-    # (off-roster units, thresholds, spikes) and other months' set-aside rows do not.
-    problems = [f for f in findings if f.severity == "error"]
-    return EXIT_DATA if problems or len(mine) else EXIT_OK
-
-
-def _cmd_bulletin(args: argparse.Namespace) -> int:
-    from kwstats.bulletin import build_bulletin
-
-    outputs = build_bulletin(
+def _cmd_bulletin(args: argparse.Namespace) -> Outcome:
+    return commands.bulletin(
         args.month,
         data=_data(args),
         params_dir=args.params,
         out_dir=args.out,
         cutoff=args.cutoff,
         draft=args.draft,
-        progress=True,
         wait=not args.no_wait,
     )
-    for label, path in outputs.items():
-        print(f"{label}：{path}")
-    return EXIT_OK
 
 
 class _ChineseLevels(logging.Formatter):
@@ -380,6 +262,13 @@ class _ChineseLevels(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return f"{self.NAMES.get(record.levelname, record.levelname)}：{record.getMessage()}"
+
+
+class _MaskedHandler(logging.Handler):
+    """Log lines go out through :func:`say_error`, like every other error and warning line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        say_error(self.format(record))
 
 
 COMMANDS = {"sample": _cmd_sample, "table": _cmd_table, "check": _cmd_check, "bulletin": _cmd_bulletin}
@@ -392,13 +281,23 @@ def _ignore_interrupts(argv: Sequence[str] | None) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _print(outcome: Outcome) -> int:
+    for note in outcome.notes:
+        say_error(f"注意：{note}")
+    for line in outcome.out:
+        print(line)
+    if outcome.text:
+        print(outcome.text, end="")
+    return outcome.code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     command = None
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
         command = args.command
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _MaskedHandler()
         handler.setFormatter(_ChineseLevels())
         logging.basicConfig(
             level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler], force=True
@@ -406,32 +305,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.verbose:  # the libraries' own English log lines are not for clerks
             for name in ("papermill", "nbclient", "traitlets", "jupyter_client", "asyncio"):
                 logging.getLogger(name).setLevel(logging.CRITICAL)
-        if getattr(args, "month", None):
-            from kwstats.params import normalize_month
-
-            args.month = normalize_month(args.month)  # 2022-2 → 2022-02, as file and folder names use
-        code = COMMANDS[args.command](args)
+        code = _print(COMMANDS[args.command](args))
         _ignore_interrupts(argv)  # done: a Ctrl-C while the interpreter exits does not undo the result
         return code
     except KeyboardInterrupt:
         _ignore_interrupts(argv)  # a second Ctrl-C does not turn into a traceback
-        print(_INTERRUPTED.get(command or "", "已中断（Ctrl-C）。"), file=sys.stderr)
+        say_error(_INTERRUPTED.get(command or "", "已中断（Ctrl-C）。"))
         return EXIT_INTERRUPTED
-    except (ParamsError, UsageError, FileNotFoundError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except MonthLockedError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return EXIT_LOCKED
-    except InputFileError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        # a folder without any export is a wrong path (usage); an unreadable file is a data problem
-        from kwstats.ingest import NoExportsFoundError
-
-        return EXIT_USAGE if isinstance(exc, NoExportsFoundError) else EXIT_DATA
-    except KwstatsError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return EXIT_DATA
+    except (KwstatsError, FileNotFoundError) as exc:
+        say_error(f"错误：{exc}")
+        return commands.exit_code(exc)
 
 
 if __name__ == "__main__":

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pandas as pd
 
-from kwstats.exceptions import ParamsError
-from kwstats.params import Branch, CumulativeWindow, parse_month
+from kwstats import labels
+from kwstats.masking import mask_text
+from kwstats.params import Branch, CumulativeWindow
+from kwstats.period import Period
 from kwstats.rates import closure_rate, closure_rates
 from kwstats.schema import COMPLAINT, CONSULTATION, REPORT
 
@@ -35,67 +36,31 @@ COUNT_COLUMNS = (
     "closed",
 )
 TABLE_COLUMNS = ("seq", "unit", *COUNT_COLUMNS, "closure_rate_pct")
-TABLE_LABELS = {
-    "seq": "序号",
-    "unit": "单位名称",
-    "accepted": "受理量",
-    "reports": "举报",
-    "reports_closed": "举报办结",
-    "reports_filed": "举报立案数",
-    "complaints": "投诉",
-    "complaints_closed": "投诉办结",
-    "complaints_to_case": "诉转案",
-    "closed": "总计办结",
-    "closure_rate_pct": "办结率",
-}
+TABLE_LABELS = {c: labels.TABLE_LABELS[c] for c in TABLE_COLUMNS}  # the unit table's Chinese headers
 GLOBAL_SEQ, GLOBAL_UNIT = "*", "全局"
 
 
-def month_bounds(month: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """[start, end) of the month as Timestamps."""
-    year, mon = parse_month(month)
-    start = pd.Timestamp(year, mon, 1)
-    return start, start + pd.offsets.MonthBegin(1)
+def month_bounds(month: str | Period) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[start, end) of the month as Timestamps (a Period's own bounds)."""
+    period = month if isinstance(month, Period) else Period.month(month)
+    return period.start, period.end
 
 
-def default_cutoff(month: str) -> pd.Timestamp:
+def default_cutoff(month: str | Period) -> pd.Timestamp:
     """The last instant of the month: “统计时间截止 M 月末日实时数据”."""
-    return month_bounds(month)[1] - pd.Timedelta(1, "ns")
+    period = month if isinstance(month, Period) else Period.month(month)
+    return period.default_cutoff
 
 
 def resolve_cutoff(
-    month: str, cutoff: str | dt.date | dt.datetime | pd.Timestamp | None = None
+    month: str | Period, cutoff: str | dt.date | dt.datetime | pd.Timestamp | None = None
 ) -> pd.Timestamp:
     """The cutoff to use: the override when given, else the last instant of the month.
 
-    A bare date (``2022-01-20`` on the command line or in params) means the end of that day; a
-    time zone is converted to Beijing time and dropped (the exports are naive Beijing times).
+    A thin wrapper over :meth:`kwstats.period.Period.with_cutoff`, the one cutoff parser.
     """
-    if cutoff is None or (isinstance(cutoff, str) and not cutoff.strip()):
-        return default_cutoff(month)
-    date_only = isinstance(cutoff, dt.date) and not isinstance(cutoff, dt.datetime)
-    if isinstance(cutoff, str):
-        text = cutoff.strip()
-        date_only = re.fullmatch(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{8}", text) is not None
-        if re.fullmatch(r"\d{8}", text):
-            text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
-        try:
-            ts = pd.Timestamp(text.replace("/", "-").replace(".", "-") if date_only else text)
-        except (ValueError, TypeError):
-            raise ParamsError(
-                f"截止时间“{cutoff}”无法识别，应写成 2022-01-31 或 2022-01-31 18:00。"
-            ) from None
-    else:
-        ts = pd.Timestamp(cutoff)
-    if ts is pd.NaT or pd.isna(ts):
-        raise ParamsError(f"截止时间“{cutoff}”无法识别，应写成 2022-01-31 或 2022-01-31 18:00。")
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert("Asia/Shanghai").tz_localize(None)
-    if date_only:
-        ts = ts.normalize() + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
-    if ts < month_bounds(month)[0]:
-        raise ParamsError(f"截止时间 {ts:%Y-%m-%d %H:%M} 早于统计月份 {month} 的第一天。")
-    return ts
+    period = month if isinstance(month, Period) else Period.month(month)
+    return period.with_cutoff(cutoff).cutoff
 
 
 def month_cohort(cases: pd.DataFrame, month: str, cutoff: pd.Timestamp | None = None) -> pd.DataFrame:
@@ -379,8 +344,6 @@ def closure_note(
     if n_stage:
         parts.append(f"本月 {n_stage} 件的导出没有办结时间，{STAGE_CLOSURE_NOTE}。")
         if not official:
-            from kwstats.masking import mask_text
-
             staged = acc[basis == "stage"]
             closed = staged["closed_by_stage"].astype(bool)
             values = staged["stage"].astype("object").fillna("（空）")

@@ -24,27 +24,16 @@ from kwstats.indicators import (
     month_cohort,
     resolve_cutoff,
 )
-from kwstats.params import Branch, parse_month
+from kwstats.labels import DIMENSION_LABELS as _DIMENSION_LABELS
+from kwstats.labels import GROUP_LABELS
+from kwstats.params import Branch
+from kwstats.period import Period, month_key
 from kwstats.rates import closure_rate, format_rate
 
-# Columns one may break counts down by, with the label people read.
-BY_LABELS: dict[str, str] = {
-    "unit": "单位名称",
-    "goods_category": "涉及客体分类",
-    "problem_category": "涉及问题分类",
-    "channel": "诉求来源",
-    "kind": "类型",
-}
-# Columns a spike can be broken down by (`spike_breakdown`), with the label people read.
-# 被投诉/举报方 is free text, so it is a dimension here but not a `BY_LABELS` grouping.
-DIMENSION_LABELS: dict[str, str] = {
-    "goods_category": "涉及客体分类",
-    "problem_category": "涉及问题分类",
-    "respondent": "被投诉/举报方",
-    "unit": "承办单位",
-    "channel": "诉求来源",
-    "kind": "类型",
-}
+# Columns one may break counts down by, and the columns a spike is broken down by, with the label
+# people read (kwstats.labels holds every Chinese label).
+BY_LABELS: dict[str, str] = GROUP_LABELS
+DIMENSION_LABELS: dict[str, str] = _DIMENSION_LABELS
 BREAKDOWN_BY = ("goods_category", "problem_category", "respondent", "unit", "channel")
 # How a blank value (no unit assigned, category not filled in) is shown and selected.
 BLANK_LABEL = "（空）"
@@ -90,12 +79,12 @@ def _check_by(by: str) -> None:
 
 
 def _month_key(month: str) -> str:
-    year, mon = parse_month(month)
-    return f"{year:04d}-{mon:02d}"
+    """'2022-1' -> '2022-01' (kwstats.period, the one month parser)."""
+    return month_key(month)
 
 
 def _shift_month(month: str, delta: int) -> str:
-    return str(pd.Period(_month_key(month), freq="M") + delta)
+    return Period.month(month).shift(delta).key
 
 
 def _labels(series: pd.Series) -> pd.Series:
@@ -127,7 +116,7 @@ def _cohort(cases: pd.DataFrame, month: str, cutoff: pd.Timestamp | None) -> pd.
 
 def _cutoff(month: str, cutoff: Any) -> pd.Timestamp:
     """The month's cutoff: end of month by default; a bare date means the end of that day."""
-    return resolve_cutoff(_month_key(month), cutoff)
+    return Period.month(month, cutoff).cutoff
 
 
 def _counts_in(cases: pd.DataFrame, month: str, by: str, cutoff: pd.Timestamp | None = None) -> pd.Series:
@@ -186,6 +175,7 @@ def change_by(
     _check_by(by)
     month = _month_key(month)
     prev, last_year = _shift_month(month, -1), _shift_month(month, -12)
+    first = _first_month(cases)
     now = _counts_in(cases, month, by, cutoff)
     before = _counts_in(cases, prev, by)
     year_ago = _counts_in(cases, last_year, by)
@@ -208,14 +198,24 @@ def change_by(
             ["本月", "上月", "去年同月"], ascending=False, kind="stable"
         )
     frame = frame.astype("int64")
+    # A month before the data begins is unknown, not zero: its columns stay blank.
+    for col, base in (("上月", prev), ("去年同月", last_year)):
+        if first is None or base < first:
+            frame[col] = pd.array([pd.NA] * len(frame), dtype="Int64")
     frame["环比增减"] = frame["本月"] - frame["上月"]
     frame["环比(%)"] = _pct(frame["环比增减"], frame["上月"])
     frame["同比增减"] = frame["本月"] - frame["去年同月"]
     frame["同比(%)"] = _pct(frame["同比增减"], frame["去年同月"])
     frame.index.name = BY_LABELS[by]
     out = frame.reset_index()
-    out.attrs = {"month": month, "last_month": prev, "last_year": last_year, "by": by}
+    out.attrs = {"month": month, "last_month": prev, "last_year": last_year, "by": by, "data_from": first}
     return out
+
+
+def _first_month(cases: pd.DataFrame) -> str | None:
+    """The first month with any registered case in the data (YYYY-MM), or None."""
+    reg = cases["registered_at"].dropna()
+    return None if reg.empty else reg.min().strftime("%Y-%m")
 
 
 def _change_phrase(name: str, base: int, change: int, pct: float) -> str:
@@ -241,9 +241,16 @@ def volume_change(cases: pd.DataFrame, month: str, cutoff: Any = None) -> dict[s
     mom, yoy = now - before, now - year_ago
     mom_pct = round(100.0 * mom / before, 1) if before else float("nan")
     yoy_pct = round(100.0 * yoy / year_ago, 1) if year_ago else float("nan")
+    first = _first_month(cases)
+
+    def compared(label: str, name: str, base_month: str, base: int, change: int, pct: float) -> str:
+        if first is None or base_month < first:  # unknown, not zero
+            return f"{label}（{base_month}）不在数据中（数据从 {first or month} 开始），{name}无法计算"
+        return f"{label}（{base_month}）{base} 件，{_change_phrase(name, base, change, pct)}"
+
     message = (
-        f"{month} 受理 {now} 件；上月（{prev}）{before} 件，{_change_phrase('环比', before, mom, mom_pct)}；"
-        f"去年同月（{last_year}）{year_ago} 件，{_change_phrase('同比', year_ago, yoy, yoy_pct)}。"
+        f"{month} 受理 {now} 件；{compared('上月', '环比', prev, before, mom, mom_pct)}；"
+        f"{compared('去年同月', '同比', last_year, year_ago, yoy, yoy_pct)}。"
     )
     return {
         "month": month,

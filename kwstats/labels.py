@@ -81,6 +81,54 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "closed": ("办结",),
 }
 
+# Fields the analyst's count tables group by (kwstats.investigate), with their column header.
+GROUP_LABELS: dict[str, str] = {
+    "unit": "单位名称",
+    "goods_category": "涉及客体分类",
+    "problem_category": "涉及问题分类",
+    "channel": "诉求来源",
+    "kind": "类型",
+}
+
+# Fields a spike is broken down by (kwstats.investigate.spike_breakdown), as its 维度 column says them.
+# 被投诉/举报方 is free text, so it is a dimension there but not a grouping.
+DIMENSION_LABELS: dict[str, str] = {
+    "goods_category": "涉及客体分类",
+    "problem_category": "涉及问题分类",
+    "respondent": "被投诉/举报方",
+    "unit": "承办单位",
+    "channel": "诉求来源",
+    "kind": "类型",
+}
+
+# The export's own vocabulary: how messages about an export's columns name a field (the headers a
+# clerk finds in the file, e.g. "缺少必需列“登记内容”").
+EXPORT_LABELS: dict[str, str] = {
+    "case_id": "登记编号",
+    "kind": "业务类型",
+    "registered_at": "登记时间",
+    "unit": "承办单位",
+    "channel": "来源渠道",
+    "accepted_at": "受理时间",
+    "first_contact_at": "首次联系时间",
+    "verified_at": "核查时间",
+    "closed_at": "办结时间",
+    "due_at": "到期时间",
+    "stage": "办理状态",
+    "closure_basis": "办结依据",
+    "closed_by_stage": "按环节办结",
+    "recovered_loss": "挽回经济损失",
+    "filed": "是否立案",
+    "complaint_to_case": "是否诉转案",
+    "epidemic": "是否涉疫",
+    "goods_category": "涉及客体分类",
+    "problem_category": "涉及问题分类",
+    "urges": "催办次数",
+    "respondent": "被投诉方",
+    "content": "登记内容",
+    "result": "处理结果",
+}
+
 # The columns a drill-down (case rows behind a number) shows, in this order. Personal data is
 # never a column of the case table; free text in these columns is masked wherever it is shown.
 DRILL_FIELDS: tuple[str, ...] = (

@@ -77,10 +77,13 @@ _TABLE.update({ord(c): " " for c in _SPACES})
 _INVISIBLE = "\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\ufeff"
 _TABLE.update({ord(c): " " for c in _INVISIBLE})
 _TABLE.update({ord(c): "-" for c in _DASHES})
-_TABLE.update({ord(c): a for c, a in zip("＋﹢．·・／＿（）＠﹫", "++.../_()@@", strict=True)})
+_TABLE.update({ord(c): a for c, a in zip("＋﹢．·・／＿（）＠﹫＃", "++.../_()@@#", strict=True)})
 _NEEDS_TRANSLATION = re.compile("[" + re.escape("".join(chr(c) for c in _TABLE)) + "]")
 _OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # any other Unicode decimal digit (Arabic-Indic, …)
-_WORTH_A_LOOK = re.compile(r"\d|[@＠﹫]")  # no digit and no @: nothing to mask
+# no digit, no @ and no other way of writing it (#, (at), [at]): nothing to mask (Chinese numerals
+# are looked for apart: see _CN_HINT). One character class: the engine scans for it fastest.
+_WORTH_A_LOOK = re.compile(r"[\d@＠﹫#＃]")
+_AT_WORD = re.compile(r"[Aa][Tt] {0,2}[)\]）】]")  # 'abc(at)qq.com' has none of them
 
 
 def _probe(text: str) -> str:
@@ -97,6 +100,8 @@ def _probe(text: str) -> str:
 
 _S = r"(?: {1,3}| {0,2}[-_/.]{1,2} {0,2})"  # a separator between groups of digits
 _SM = r"(?: {1,3}| {0,2}[-_/]{1,2} {0,2})"  # in mobiles: dots only as 138.1234.5678
+# and, in a mobile written 3-4-4 only: a comma (either width), 、 or a line break (a cell split over lines)
+_SMC = r"(?: {0,2}(?:[,，、]|\r?\n) {0,2})"
 _MONTH = r"(?:0[1-9]|1[0-2])"
 _DAY = r"(?:0[1-9]|[12]\d|3[01])"
 _ID18 = (
@@ -104,10 +109,12 @@ _ID18 = (
     r"(?!\d)"
 )
 _PROVINCE = r"(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5])"
+_PROVINCE_RE = re.compile(_PROVINCE)
 _ID15 = rf"(?<!\d)(?P<id15>{_PROVINCE}\d{{4}}{_S}?(?P<id15_date>\d{{2}}{_MONTH}{_DAY}){_S}?\d{{3}})(?!\d)"
 _MOBILE = (
     rf"(?<!\d)(?P<m_prefix>(?:(?:\+|00) ?86|\(\+?86\)|86){_SM}?)?"
-    rf"(?P<mobile>1[3-9]\d(?:{_SM}?\d{{4}}{_SM}?|\.\d{{4}}\.)\d{{4}}|1[3-9]\d\d{_SM}\d{{4}}{_SM}\d{{3}})"
+    rf"(?P<mobile>1[3-9]\d(?:{_SM}?\d{{4}}{_SM}?|\.\d{{4}}\.|{_SMC}\d{{4}}{_SMC})\d{{4}}"
+    rf"|1[3-9]\d\d{_SM}\d{{4}}{_SM}\d{{3}})"
     r"(?!\d)"
 )
 _AREA = r"0(?:10|2\d|[3-9]\d{2})"
@@ -119,6 +126,10 @@ _LANDLINE_INTL = (
 )
 _CARD_GROUPED = rf"(?<!\d)(?P<card_g>\d{{4}}(?:{_S}\d{{4}}){{3}}(?:\d{{1,3}}|{_S}\d{{1,3}})?)(?!\d)"
 _CARD = r"(?<!\d)(?P<card>\d{16,19})(?!\d)"
+# a number written digit by digit: '1 3 8 1 2 3 4 0 0 1 9' (one space between every two digits)
+_SPACED = r"(?<!\d )(?P<spaced>\d(?: \d){10,18})(?!\d| \d)"
+# a QQ number after its name: 'QQ号 123456789'
+_QQ = r"(?P<qq_kw>(?:[Qq]{2}|企鹅)(?:号码|号)?[ :=：]{0,3})(?P<qq>[1-9]\d{4,10})(?!\d)"
 _KEYWORD = r"(?:电话|座机|固话|宅电|手机|联系|[Tt][Ee][Ll]|[Pp][Hh][Oo][Nn][Ee])"
 _FILLER = r"(?:[ :=,()\[\]：，、【】]|号码|号|是|为|方式|人)"
 # the bare number must end there: '手机 139 1234-5678' is a mobile, not 139 1234
@@ -127,19 +138,34 @@ _LOCAL_KW = rf"(?P<kw>{_KEYWORD}{_FILLER}{{0,4}})(?P<local>{_LOCAL})(?!\d|{_S}\d
 # The guard in front lets the engine skip, in one test, the places where no shape can start (it
 # makes the search three times faster).
 _PERSONAL_RE = re.compile(
-    r"(?<!\d)(?=[0-9(+电座固宅手联TtPp])(?:"
-    + "|".join((_ID18, _MOBILE, _LANDLINE, _LANDLINE_INTL, _CARD_GROUPED, _CARD, _ID15, _LOCAL_KW))
+    r"(?<!\d)(?=[0-9(+电座固宅手联TtPpQq企])(?:"
+    + "|".join((_ID18, _MOBILE, _LANDLINE, _LANDLINE_INTL, _CARD_GROUPED, _CARD, _ID15, _LOCAL_KW, _QQ, _SPACED))
     + ")",
     re.ASCII,
 )
+# the @ with spaces around it, or written (at) / [at] / 【at】 / # to fool a scraper
+_AT = r"(?P<at> {0,2}@ {0,2}| {0,2}[(\[【] {0,2}[Aa][Tt] {0,2}[)\]】] {0,2}| ?# ?)"
+_DOT = r"(?:\.|[(\[][Dd][Oo][Tt][)\]])"
 _EMAIL_RE = re.compile(
-    r"(?<![A-Za-z0-9._%+-])(?P<local>[A-Za-z0-9._%+-]+)@(?P<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)",
-    re.ASCII,
+    rf"(?<![A-Za-z0-9._%+-])(?P<local>[A-Za-z0-9._%+-]+){_AT}(?P<domain>[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)+)"
 )
-_DIGIT_AFTER = re.compile(r"[ \-_/.()+]{0,7}\d", re.ASCII)
-_DIGIT_BEFORE = re.compile(r"\d[ \-_/.()+]{0,7}$", re.ASCII)
-_CARD_WORD = re.compile(r"(?:卡|账号|帐号|账户|帐户)[^0-9]{0,4}$")
-_CARD_ISSUERS = "34569"
+_EMAIL_HINT = re.compile(r"[@#]|[Aa][Tt] {0,2}[)\]】]")
+_TLD = re.compile(r"[A-Za-z]{2,}$")  # an obfuscated address must end like a domain ('3#1.5' is none)
+_SEP_CLASS = r"[ \-_/.()+,，、\r\n]"
+_DIGIT_AFTER = re.compile(rf"{_SEP_CLASS}{{0,7}}\d", re.ASCII)
+_DIGIT_BEFORE = re.compile(rf"\d{_SEP_CLASS}{{0,7}}$", re.ASCII)
+_ID18_DIGITS = re.compile(rf"[1-9]\d{{5}}(?:18|19|20)\d{{2}}{_MONTH}{_DAY}\d{{3}}[0-9Xx]")
+_MOBILE_DIGITS = re.compile(r"1[3-9]\d{9}")
+
+# Chinese numerals written as digits: '一三八一二三四〇〇一四', '幺三八…' (幺 and 两 are how 1 and 2 are
+# read out on the phone), 壹贰叁… A run of 11 that reads as a mobile, 15 or 18 as an ID number and
+# 16-19 as a card number is masked (as digits: '138****0014'); other runs are words ('一一二三').
+_CN_NUMERALS = "〇零一二三四五六七八九幺两壹贰叁肆伍陆柒捌玖"
+_CN_TABLE = str.maketrans(_CN_NUMERALS + "０１２３４５６７８９", "0012345678912123456789" + "0123456789")
+_CN_DIGIT = f"[0-9０-９{_CN_NUMERALS}]"
+_CN_HINT = re.compile(f"[{_CN_NUMERALS}](?:[ \u3000]?{_CN_DIGIT}){{2}}")  # a quick test first
+_CN_RUN = re.compile(f"(?<!{_CN_DIGIT})(?<!{_CN_DIGIT}[ \u3000]){_CN_DIGIT}(?:[ \u3000]?{_CN_DIGIT}){{10,18}}(?![ \u3000]?{_CN_DIGIT})")
+_CN_SET = frozenset(_CN_NUMERALS)
 _DIGITS_X = frozenset("0123456789Xx")
 
 
@@ -162,16 +188,6 @@ def _digits(s: str) -> str:
     return "".join(ch for ch in s if "0" <= ch <= "9")
 
 
-def _luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
 def _plausible_yymmdd(yymmdd: str) -> bool:
     try:
         dt.date(1900 + int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6]))
@@ -180,8 +196,24 @@ def _plausible_yymmdd(yymmdd: str) -> bool:
     return True
 
 
-def _repl(m: re.Match[str], probe: str, text: str) -> str | None:
-    """The masked form of a match (the number in ASCII), or None when the shape is no personal number."""
+def _number_kind(digits: str) -> tuple[int, int] | None:
+    """The digits a number written without its usual layout keeps visible (digit by digit, in Chinese
+    numerals), by its length and shape: a mobile, an ID number, a card number; None if none."""
+    n = len(digits)
+    if n == 11 and _MOBILE_DIGITS.fullmatch(digits):
+        return 3, 4
+    if n == 18 and _ID18_DIGITS.fullmatch(digits):
+        return 6, 4
+    if n == 15 and _PROVINCE_RE.match(digits) and _plausible_yymmdd(digits[6:12]):
+        return 6, 3
+    if 16 <= n <= 19:
+        return 4, 4
+    return None
+
+
+def _repl(m: re.Match[str], probe: str, text: str, keep: str | None = None) -> str | None:
+    """The masked form of a match (the number in ASCII), or None when the shape is no personal number
+    (or is `keep`, the row's case id, written as one run of 16-19 digits)."""
     kind = m.lastgroup
     s = m.group(0)
     if kind == "id":
@@ -194,23 +226,51 @@ def _repl(m: re.Match[str], probe: str, text: str) -> str | None:
         return _keep(s, len(_digits(m["li_area"])), 4)
     if kind == "card_g":
         return _keep(s, 4, 4)
-    if kind == "card":
-        issued = s[0] in _CARD_ISSUERS and _luhn(s)
-        if issued or _CARD_WORD.search(probe, max(0, m.start() - 8), m.start()):
-            return _keep(s, 4, 4)
-        return None
+    if kind == "card":  # any run of 16-19 digits: a card, whatever its check digit
+        return None if s == keep else _keep(s, 4, 4)
     if kind == "id15":
         return _keep(s, 6, 3) if _plausible_yymmdd(m["id15_date"]) else None
+    if kind == "qq":
+        return text[m.start("qq_kw") : m.end("qq_kw")] + _keep(m["qq"], 0, 2)
+    if kind == "spaced":
+        shown = _number_kind(_digits(s))
+        return None if shown is None else _keep(s, *shown)
     # a bare local number after a keyword: the keyword stays as written
     return text[m.start("kw") : m.end("kw")] + _keep(m["local"], 0, 4)
 
 
-def _mask_once(text: str) -> tuple[str, bool]:
+def _emails(probe: str) -> list[tuple[int, int, str]]:
+    """The e-mail addresses in `probe`, each (start, end, masked form): the local part -> ``***``."""
+    found = []
+    for m in _EMAIL_RE.finditer(probe):
+        at = m["at"]
+        if "@" not in at and not _TLD.search(m["domain"]):
+            continue
+        found.append((m.start(), m.end(), "***" + at + m["domain"]))
+    return found
+
+
+def _mask_cn_numerals(text: str) -> str:
+    """`text` with each number written in Chinese numerals (or mixed with digits) that reads as a
+    mobile, an ID or a card number masked, in ASCII digits (spaces between them kept)."""
+    found = []
+    for m in _CN_RUN.finditer(text):
+        run = m.group()
+        if not _CN_SET.intersection(run):
+            continue  # digits only: the shapes see them
+        plain = run.translate(_CN_TABLE)
+        shown = _number_kind(_digits(plain))
+        if shown is not None:
+            found.append((m.start(), m.end(), _keep(plain, *shown)))
+    return _splice(text, found) if found else text
+
+
+def _mask_once(text: str, keep: str | None = None) -> tuple[str, bool]:
     """One pass over `text`: every e-mail address and personal number found, masked; and whether
     another pass may find more (a masked number touches more digits, which it may have hidden)."""
     probe = _probe(text)
-    if "@" in probe:
-        emails = [(m.start(), m.end(), "***@" + m["domain"]) for m in _EMAIL_RE.finditer(probe)]
+    if "@" in probe or "#" in probe or (("t" in probe or "T" in probe) and _EMAIL_HINT.search(probe)):
+        emails = _emails(probe)
         if emails:
             text = _splice(text, emails)
             probe = _probe(text)
@@ -218,7 +278,7 @@ def _mask_once(text: str) -> tuple[str, bool]:
     again = False
     pos = 0
     while (m := _PERSONAL_RE.search(probe, pos)) is not None:
-        rep = _repl(m, probe, text)
+        rep = _repl(m, probe, text, keep)
         if rep is None:  # not personal after all: look again from the next character
             pos = m.start() + 1
             continue
@@ -244,23 +304,43 @@ def _splice(text: str, found: list[tuple[int, int, str]]) -> str:
     return "".join(parts)
 
 
-def mask_text(text: Any) -> Any:
-    """Mask e-mail addresses and personal numbers in `text`; None/NA and non-strings pass through."""
-    if not isinstance(text, str) or not _WORTH_A_LOOK.search(text):
+def mask_text(text: Any, keep: str | None = None) -> Any:
+    """Mask e-mail addresses and personal numbers in `text`; None/NA and non-strings pass through.
+
+    `keep`: the row's case id. Where `text` holds it as one run of 16-19 digits, that run is not
+    taken for a card number (the case id is the key: see the module's docstring).
+    """
+    if not isinstance(text, str):
         return text
+    if not text.isascii() and _CN_HINT.search(text):
+        text = _mask_cn_numerals(text)
+    if not _WORTH_A_LOOK.search(text) and not (("t" in text or "T" in text) and _AT_WORD.search(text)):
+        return text
+    if keep is not None:
+        keep = _probe(str(keep)).strip() or None
     # Repeat to a fixpoint: masking a number can set free a neighbour that a digit used to hide
     # ('13812340431-85551234' -> '138****0431-85551234', whose landline is then masked too). Each
     # pass that changes the text adds a '*', so the loop ends.
     for _ in range(len(text) + 1):
-        text, again = _mask_once(text)
+        text, again = _mask_once(text, keep)
         if not again:
             break
     return text
 
 
-def mask_series(s: pd.Series) -> pd.Series:
-    """:func:`mask_text` over a Series, as a string Series (missing values stay missing)."""
-    return s.astype("string").map(mask_text, na_action="ignore").astype("string")
+def mask_series(s: pd.Series, keep: pd.Series | None = None) -> pd.Series:
+    """:func:`mask_text` over a Series, as a string Series (missing values stay missing).
+
+    `keep`: the case id of each row (same length and order as `s`), passed to :func:`mask_text`.
+    """
+    s = s.astype("string")
+    texts = s.tolist()
+    ids = [None] * len(texts) if keep is None else keep.astype("string").tolist()
+    out = [
+        t if t is pd.NA else mask_text(t, k if isinstance(k, str) else None)
+        for t, k in zip(texts, ids, strict=True)
+    ]
+    return pd.Series(out, index=s.index, dtype="string")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,6 +357,46 @@ _ADMIN_END = re.compile(r"(?:省|市|区|县|旗|镇|乡|街道)")
 _PLACEHOLDERS = frozenset(
     {"匿名", "无", "不详", "未知", "保密", "先生", "女士", "null", "none", "nan", "NULL", "None", "NaN"}
 )
+
+# Names and addresses are matched folded, in the value and in the text alike: full-width letters,
+# digits and signs as ASCII, and the spaces and dashes between two Chinese characters (spaces also
+# between a Chinese character and a digit or letter) dropped — '李 四', '虚-竹' and '团山街１７０号'
+# are found as 李四, 虚竹 and 团山街170号, and masked where and as they are written.
+_WIDE_TABLE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_WIDE = re.compile("[\uff01-\uff5e\u3000]")
+_HAN = "\u3400-\u9fff\uf900-\ufaff"
+_GAP = re.compile(
+    rf"(?<=[{_HAN}])[\s\-_.·・\u2010-\u2015\u2212]+(?=[{_HAN}])"
+    rf"|(?<=[{_HAN}])\s+(?=[0-9A-Za-z])|(?<=[0-9A-Za-z])\s+(?=[{_HAN}])"
+)
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def _fold(text: str) -> tuple[str, list[int] | None]:
+    """`text` folded for matching names and addresses, and where in `text` each of its characters
+    is (None: at the same place, nothing was dropped)."""
+    if _WIDE.search(text):
+        text = text.translate(_WIDE_TABLE)  # one character for one
+    gaps = [m.span() for m in _GAP.finditer(text)]
+    if not gaps:
+        return text, None
+    parts: list[str] = []
+    where: list[int] = []
+    last = 0
+    for start, end in gaps:
+        parts.append(text[last:start])
+        where.extend(range(last, start))
+        last = end
+    parts.append(text[last:])
+    where.extend(range(last, len(text)))
+    return "".join(parts), where
+
+
+def _skeleton(text: str) -> str:
+    """`text` reduced to its letters and digits (NFKD first, so full-width forms are ASCII): every
+    folded term found in a folded text has its skeleton in the text's skeleton. The quick row test
+    looks there (a vectorised prefilter can too: NFKD, then drop ``[^\\p{L}\\p{N}]``)."""
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKD", text))
 
 
 def _kept(d: str) -> tuple[int, int]:
@@ -307,6 +427,8 @@ def _number_variants(d: str) -> dict[str, tuple[int, int]]:
                 core = "0" + core  # an international landline: its area code without the 0
             break
     forms = [core]
+    if core != d and _kept(d) != (0, 0):
+        forms.append(d)  # as written too: '86…' may be the region of an ID number, not China's code
     if core.startswith("0") and 10 <= len(core) <= 12:
         forms.append(core[3:] if core[1] in "12" else core[4:])  # the local number
     return {f: _kept(f) for f in forms if len(f) >= _MIN_NUMBER}
@@ -320,16 +442,20 @@ def _name_mask(term: str) -> str:
 
 
 def _add_term(terms: dict[str, str], token: str) -> None:
+    """Add a word of a personal cell (folded) and, for an address, its tails to `terms`; a term has
+    at least 2 letters or digits (see :func:`_skeleton`)."""
     token = token.strip("-_.·")
     if len(token) < 2 or token in _PLACEHOLDERS or _COURTESY.match(token) or _ADMIN.match(token):
         return
     if not _CJK.match(token) and (len(token) < 3 or token.isdigit()):
         return
+    if len(_skeleton(token)) < 2:
+        return
     terms[token] = _name_mask(token)
     if len(token) > 4:  # an address: also its tail after each province / city / district
         for m in _ADMIN_END.finditer(token):
             tail = token[m.end() :]
-            if len(tail) >= 4 and not _ADMIN.match(tail):
+            if len(tail) >= 4 and not _ADMIN.match(tail) and len(_skeleton(tail)) >= 2:
                 terms.setdefault(tail, "*" * len(tail))
 
 
@@ -344,8 +470,14 @@ def _parse_value(value: str) -> tuple[dict[str, str], dict[str, tuple[int, int]]
         for m in _NUMBER_RUN.finditer(_probe(value)):
             numbers.update(_number_variants(_digits(m.group())))
         words = _NUMBER_RUN_ANY.sub(lambda m: " " if sum(ch.isdigit() for ch in m[0]) >= 5 else m[0], value)
-    for token in _SPLIT.split(words):
-        _add_term(terms, token)
+    if _WIDE.search(words):
+        words = words.translate(_WIDE_TABLE)
+    tokens = _SPLIT.split(words)
+    joined = _GAP.sub("", words)  # '李 四' is one name, 李四; '王小明 李四' two (and one more term)
+    if joined != words:
+        tokens += _SPLIT.split(joined)
+    for token in tokens:
+        _add_term(terms, _fold(token)[0])
     return terms, numbers
 
 
@@ -374,21 +506,39 @@ class KnownValues:
 
     def may_occur(self, text: str, numbers: bool = True) -> bool:
         """A quick test: False when `text` surely holds none of these values."""
-        return any(term in text for term, _ in self.terms) or (
-            numbers and bool(self.numbers) and _LONG_RUN.search(text) is not None
-        )
+        if numbers and self.numbers and _LONG_RUN.search(text) is not None:
+            return True
+        if not self.terms:
+            return False
+        folded = _fold(text)[0]
+        return any(term in folded for term, _ in self.terms)
 
     def mask(self, text: Any, numbers: bool = True) -> Any:
         """`text` with every recurrence of these values masked (numbers too unless `numbers` is
         False); None/NA and non-strings pass through."""
         if not isinstance(text, str) or not text:
             return text
-        for term, masked in self.terms:
-            if term in text:
-                text = text.replace(term, masked)
+        if self.terms:
+            text = self._mask_terms(text)
         if numbers and self.numbers and _LONG_RUN.search(text):
             text = self._mask_numbers(text)
         return text
+
+    def _mask_terms(self, text: str) -> str:
+        """`text` with the names and addresses masked where they recur, matched folded (see
+        :func:`_fold`); the characters they cover are starred where they are, the rest stays."""
+        folded, where = _fold(text)
+        out = folded
+        for term, masked in self.terms:
+            if term in out:
+                out = out.replace(term, masked)
+        if out == folded:
+            return text
+        chars = list(text)
+        for i, (before, after) in enumerate(zip(folded, out, strict=True)):  # masks are as long as terms
+            if before != after:
+                chars[i if where is None else where[i]] = after
+        return "".join(chars)
 
     def _mask_numbers(self, text: str) -> str:
         probe = _probe(text)
@@ -428,9 +578,11 @@ def _may_recur(values: Sequence[Any], full_text: str, part_text: str) -> tuple[b
     """Whether any of a row's personal `values` may recur in its texts (full: names and numbers;
     part: names only), without parsing the values. A value of digits only (a phone, an ID number)
     has no name in it, and its number needs a long run of digits; a value of one word with few
-    digits (a name, an address) gives terms that all end where it ends, so its last 4 characters
-    must be there; anything else is parsed."""
+    digits (a name, an address) gives terms that all end where it ends (each with 2 letters or
+    digits at least), so the last 2 characters of its skeleton must be in the text's skeleton (see
+    :func:`_skeleton`); anything else is parsed."""
     in_full = in_part = False
+    skeletons: list[str] = []
     for v in values:
         if not isinstance(v, str):
             continue
@@ -442,12 +594,41 @@ def _may_recur(values: Sequence[Any], full_text: str, part_text: str) -> tuple[b
         elif _SPLIT.search(v) or _FIVE_DIGITS.search(v):
             return True, True
         else:
-            end = v[-4:]
-            in_full = in_full or end in full_text
-            in_part = in_part or end in part_text
+            end = _skeleton(v)[-2:]
+            if not skeletons:
+                skeletons = [_skeleton(full_text), _skeleton(part_text)]
+            in_full = in_full or end in skeletons[0]
+            in_part = in_part or end in skeletons[1]
         if in_full and in_part:
             break
     return in_full, in_part
+
+
+# ---------------------------------------------------------------------------------------------
+# personal columns by their header
+
+# A header that names a person's name, phone, address, ID, e-mail or contact (投诉人姓名, 联系人电话,
+# 家庭住址, 证件号, 电子邮箱, 联系方式 …), or is the person (投诉人, 来电人 …); a bracketed note at the
+# end (“（必填）”) is ignored. Not when it names the other side or a place of business: the
+# respondent's 经营地址, 涉及主体名称, 被投诉方地址, 单位电话, 事发地址 are no personal data of the person
+# who called.
+_PERSONAL_HEADER = re.compile(
+    r"(?:姓名|名字|电话|手机|座机|住址|地址|身份证|证件|护照|邮箱|邮件|e-?mail|联系方式|联系人|微信|qq"
+    r"|(?:来电|回电|联系)号码)(?:号码|号|信息|地址)?$"
+    r"|^(?:投诉|举报|来电|咨询|反映|诉求|申请|求助)人$",
+    re.IGNORECASE,
+)
+_OTHER_SIDE_HEADER = re.compile("经营|主体|被投诉|被举报|被反映|被申请|当事人|企业|商户|商家|店铺|门店|单位|事发|发生地|涉事")
+_BRACKETED_END = re.compile(r"[(\[【][^)\]】]*[)\]】]$")
+
+
+def personal_header(header: Any) -> bool:
+    """Whether `header` names a personal column by its words (beyond params' ``personal_headers``).
+
+    Ingest checks the mapped fields first: a header that is an alias of a field is that field.
+    """
+    h = _BRACKETED_END.sub("", re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(header))))
+    return bool(h) and _PERSONAL_HEADER.search(h) is not None and _OTHER_SIDE_HEADER.search(h) is None
 
 
 def mask_known(text: Any, values: Iterable[Any]) -> Any:

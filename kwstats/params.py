@@ -16,6 +16,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kwstats.exceptions import ParamsError
+from kwstats.period import month_key
+from kwstats.period import parse_month as parse_month  # re-exported: callers import it from here
+from kwstats.schema import REQUIRED_FIELDS
 
 DEFAULT_PARAMS_DIR = Path(__file__).resolve().parent.parent / "params"
 
@@ -99,8 +102,6 @@ class Branch(_Strict):
 
     @model_validator(mode="after")
     def _required_headers(self) -> Branch:
-        from kwstats.schema import REQUIRED_FIELDS
-
         missing = [f for f in REQUIRED_FIELDS if not self.headers.get(f)]
         if missing:
             raise ValueError(f"headers 缺少必需字段的别名：{'、'.join(missing)}")
@@ -147,21 +148,8 @@ class Month(_Strict):
 
 
 def normalize_month(month: str) -> str:
-    """'2022-2' -> '2022-02' (what file and folder names use); raises ParamsError like parse_month."""
-    year, mon = parse_month(month)
-    return f"{year}-{mon:02d}"
-
-
-def parse_month(month: str) -> tuple[int, int]:
-    """'2022-01' -> (2022, 1); raises ParamsError with a clerk-readable message."""
-    try:
-        year_s, month_s = str(month).strip().split("-")
-        year, mon = int(year_s), int(month_s)
-        if not 1 <= mon <= 12 or len(year_s) != 4 or not 1 <= len(month_s) <= 2:
-            raise ValueError
-    except ValueError:
-        raise ParamsError(f"月份“{month}”格式不对，应写成 YYYY-MM，例如 2022-01。") from None
-    return year, mon
+    """'2022-2' -> '2022-02' (what file and folder names use): :func:`kwstats.period.month_key`."""
+    return month_key(month)
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when PyYAML was built with it

@@ -24,16 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from kwstats.exceptions import ParamsError
+from kwstats.exceptions import StaleProseError as StaleProseError  # kept importable from here
 from kwstats.params import DEFAULT_PARAMS_DIR, Month, _read_yaml, load_month, normalize_month, parse_month
 
 log = logging.getLogger(__name__)
 
 _MONTH_FILE = re.compile(r"^(\d{4})-(\d{2})\.yaml$")
 _SECTIONS = {"context": "（一）总体情况的说明文字", "performance": "（五）平台绩效考核的说明文字"}
-
-
-class StaleProseError(ParamsError):
-    """The month's typical case is an earlier month's: the official bulletin would repeat it."""
 
 
 @dataclass(frozen=True)

@@ -8,18 +8,19 @@ for external references before they are written.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import re
 import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
-
-import nbformat
-from nbconvert import HTMLExporter
-from nbconvert.preprocessors import Preprocessor
-from traitlets.config import Config
+from typing import Any
 
 from kwstats.exceptions import KwstatsError
+
+# nbformat and nbconvert take about a second to import: they are imported where a page is made
+# (render_html, warm_up), so that the CLI's other commands and the bulletin's parent start quickly;
+# the bulletin's warm-up thread imports them while the cases load.
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "kwstats"
@@ -30,24 +31,30 @@ REMOVE_INPUT_TAGS = frozenset({"remove-input", "remove_input", "hide-input", "hi
 REMOVE_OUTPUT_TAGS = frozenset({"remove-output", "remove_output"})
 
 
-class DropStderrPreprocessor(Preprocessor):
-    """Official version: drop stderr streams (warnings, progress bars), which are not bulletin text."""
+@functools.cache
+def _drop_stderr_preprocessor() -> Any:
+    """Official version: a preprocessor dropping stderr streams (warnings, progress bars), which are
+    not bulletin text."""
+    from nbconvert.preprocessors import Preprocessor
 
-    def preprocess_cell(self, cell, resources, index):  # type: ignore[no-untyped-def]
-        """Keep every output except ``stream`` outputs named ``stderr``."""
-        if cell.get("cell_type") == "code":
-            cell.outputs = [
-                o
-                for o in cell.get("outputs", [])
-                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
-            ]
-        return cell, resources
+    class DropStderrPreprocessor(Preprocessor):
+        def preprocess_cell(self, cell, resources, index):  # type: ignore[no-untyped-def]
+            """Keep every output except ``stream`` outputs named ``stderr``."""
+            if cell.get("cell_type") == "code":
+                cell.outputs = [
+                    o
+                    for o in cell.get("outputs", [])
+                    if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                ]
+            return cell, resources
+
+    return DropStderrPreprocessor()
 
 
-_EXPORTERS: dict[bool, HTMLExporter] = {}
+_EXPORTERS: dict[bool, Any] = {}
 
 
-def _exporter(official: bool) -> HTMLExporter:
+def _exporter(official: bool) -> Any:
     """The configured exporter, built once per process (its Jinja templates load on first use)."""
     if official not in _EXPORTERS:
         _EXPORTERS[official] = _new_exporter(official)
@@ -70,7 +77,10 @@ def warm_up() -> None:
         _exporter(official).from_notebook_node(tiny, resources={"kwstats_official": official})
 
 
-def _new_exporter(official: bool) -> HTMLExporter:
+def _new_exporter(official: bool) -> Any:
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
     c = Config()
     c.HTMLExporter.template_name = TEMPLATE_NAME
     c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES_DIR)]
@@ -92,13 +102,13 @@ def _new_exporter(official: bool) -> HTMLExporter:
         c.TagRemovePreprocessor.remove_all_outputs_tags = set(REMOVE_OUTPUT_TAGS)
     exporter = HTMLExporter(config=c)
     if official:
-        exporter.register_preprocessor(DropStderrPreprocessor(), enabled=True)
+        exporter.register_preprocessor(_drop_stderr_preprocessor(), enabled=True)
     return exporter
 
 
-def _load(
-    notebook: nbformat.NotebookNode | str | os.PathLike[str],
-) -> tuple[nbformat.NotebookNode, Path | None]:
+def _load(notebook: Any) -> tuple[Any, Path | None]:
+    import nbformat
+
     if isinstance(notebook, nbformat.NotebookNode):
         return copy.deepcopy(notebook), None  # preprocessors mutate the notebook
     path = Path(notebook)
@@ -110,9 +120,7 @@ def _load(
         raise KwstatsError(f"无法读取笔记本文件 {path}：{exc}") from exc
 
 
-def render_html(
-    notebook: nbformat.NotebookNode | str | os.PathLike[str], *, official: bool, title: str
-) -> str:
+def render_html(notebook: Any, *, official: bool, title: str) -> str:
     """Convert a notebook to the kwstats HTML string (see :func:`export_html`); nothing is written."""
     nb, path = _load(notebook)
     nb.metadata["title"] = title  # the lab template puts it, escaped, into <title>
@@ -127,7 +135,7 @@ def render_html(
 
 
 def export_html(
-    notebook: nbformat.NotebookNode | str | os.PathLike[str],
+    notebook: Any,
     out_path: str | os.PathLike[str],
     *,
     official: bool,

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kwstats.labels import EXPORT_LABELS
+
 COMPLAINT = "投诉"
 REPORT = "举报"
 CONSULTATION = "咨询"
@@ -62,31 +64,7 @@ CASE_COLUMNS: dict[str, str] = {
 REQUIRED_FIELDS = ("case_id", "kind", "registered_at", "unit")
 
 # What a clerk calls each field (messages name fields this way, with the params key in brackets).
-FIELD_LABELS = {
-    "case_id": "登记编号",
-    "kind": "业务类型",
-    "registered_at": "登记时间",
-    "unit": "承办单位",
-    "channel": "来源渠道",
-    "accepted_at": "受理时间",
-    "first_contact_at": "首次联系时间",
-    "verified_at": "核查时间",
-    "closed_at": "办结时间",
-    "due_at": "到期时间",
-    "stage": "办理状态",
-    "closure_basis": "办结依据",
-    "closed_by_stage": "按环节办结",
-    "recovered_loss": "挽回经济损失",
-    "filed": "是否立案",
-    "complaint_to_case": "是否诉转案",
-    "epidemic": "是否涉疫",
-    "goods_category": "涉及客体分类",
-    "problem_category": "涉及问题分类",
-    "urges": "催办次数",
-    "respondent": "被投诉方",
-    "content": "登记内容",
-    "result": "处理结果",
-}
+FIELD_LABELS = EXPORT_LABELS  # how messages about an export name its fields (kwstats.labels)
 
 # Columns of the set-aside table (rows rejected at ingest).
 REJECT_COLUMNS = ("source_file", "source_line", "column", "value", "reason", "case_id")

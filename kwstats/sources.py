@@ -1,32 +1,97 @@
-"""Where the case rows come from: the given export paths, or the shipped synthetic sample."""
+"""Where the case rows come from: the given export files and folders, or the shipped synthetic sample.
+
+:func:`resolve_data` is the one place that decides it (the CLI, the bulletin and the notebook all
+call it); :func:`load_cases` reads what it resolved, through the ingest cache.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from kwstats import cache
+from kwstats.ingest import IngestResult, expand_paths, read_exports
 from kwstats.params import Branch
+from kwstats.sample import DEFAULT_SAMPLE_DIR, ensure_sample
+from kwstats.sample_files import MARKER_NAME, is_current
 
 log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """A run's data, resolved: absolute paths of the exports (files or folders) and whether it is
+    the synthetic sample (pages built from it say 演示). No paths: rows handed over already read."""
+
+    paths: tuple[Path, ...]
+    sample: bool = False
+
+
+def resolve_data(
+    data: Sequence[str | Path] | None, *, say: Callable[[str], None] | None = None
+) -> DataSource:
+    """The exports at `data`, or without it the synthetic sample (written first if absent; `say`
+    tells the user it takes a while). Paths that do not exist raise FileNotFoundError naming them."""
+    if not data:
+        if say is not None and not is_current(DEFAULT_SAMPLE_DIR):
+            say("生成合成样例数据（首次约需半分钟）……")
+        return DataSource((ensure_sample().resolve(),), sample=True)
+    paths = tuple(Path(p).expanduser().resolve() for p in data)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise FileNotFoundError(f"找不到导出文件或目录：{'、'.join(missing)}")
+    return DataSource(paths, sample=DEFAULT_SAMPLE_DIR.resolve() in paths)
+
+
+def skipped_sample_folders(paths: Sequence[str | Path]) -> list[Path]:
+    """Synthetic-sample folders inside the given folders: ingest passes them over (a folder given
+    itself is read)."""
+    found = []
+    for given in map(Path, paths):
+        if not given.is_dir():
+            continue
+        for root, dirs, _files in os.walk(given, followlinks=True):
+            keep = []
+            for d in sorted(dirs):
+                if d.startswith((".", "~$")):
+                    continue
+                if (Path(root) / d / MARKER_NAME).is_file():
+                    found.append(Path(root) / d)
+                else:
+                    keep.append(d)
+            dirs[:] = keep
+    return found
 
 
 def load_cases(
     branch: Branch,
-    data: Sequence[str | Path] | None = None,
-    progress: Callable[[int, int, str], None] | None = None,
-):
-    """Read the exports at `data` (files or folders); without `data`, the synthetic sample (made if absent)."""
-    from kwstats import cache
-    from kwstats.ingest import expand_paths, read_exports
-
-    if not data:
-        from kwstats.sample import ensure_sample
-
-        data = [ensure_sample()]
-        log.info("未指定数据，使用合成样例：%s", data[0])
-    paths = [Path(p) for p in data]
+    data: DataSource | Sequence[str | Path] | None = None,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Read the exports of `data` (a resolved source, or paths for :func:`resolve_data`; None: the sample)."""
+    source = data if isinstance(data, DataSource) else resolve_data(data)
+    for folder in skipped_sample_folders(source.paths):
+        log.warning(
+            "%s 是合成样例文件夹，与其他数据放在一起时不读取；要用样例请单独给出它或用 --sample。", folder
+        )
+    paths = list(source.paths)
     files = expand_paths(paths)
     if not files:  # let ingest raise its own clear error
         return read_exports(paths, branch, progress=progress)
     return cache.cached(files, branch, lambda: read_exports(files, branch, progress=progress))
+
+
+def progress_line(done: int, total: int, name: str) -> None:
+    """`读取 3/36：name` on one terminal line, rewritten as files are read."""
+    print(
+        f"\r读取 {done}/{total}：{name}".ljust(60),
+        end="" if done < total else "\n",
+        file=sys.stderr,
+        flush=True,
+    )

@@ -22,6 +22,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
+from kwstats import page as bulletin_page
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -174,14 +176,7 @@ def bulletin_notebook(report: Any) -> nbformat.NotebookNode:
     """
     nb = new_notebook()
     nb.metadata["language_info"] = {"name": "python"}
-    outputs = [
-        report.introduction_html()
-        + report.analysis_html()
-        + report.extra_indicators_html()
-        + report.table_section_html(),
-        report.chart_html(),
-        report.typical_case_html() + report.signature_html(),
-    ]
+    outputs = bulletin_page.official_sections(report)
     nb.cells = [
         new_code_cell(
             "display(HTML(...))",

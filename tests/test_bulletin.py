@@ -192,36 +192,50 @@ def test_failed_run_keeps_the_good_bulletin(tmp_path, built):
     corrupt.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(InputFileError, match="坏导出.xlsx"):
         build_bulletin("2022-01", data=[corrupt], out_dir=tmp_path)
-    assert not (tmp_path / "2022-01-failed.ipynb").exists()
-    # a failure inside the kernel keeps its own type and message, and the executed notebook
+    # so does a broken params file: every one is read before the kernel
     params = tmp_path / "params"
     shutil.copytree(DEFAULT_PARAMS_DIR, params)
     (params / "deadlines.yaml").write_text("rules: [\n", encoding="utf-8")
-    with pytest.raises(ParamsError) as exc:
+    with pytest.raises(ParamsError, match="deadlines.yaml"):
         build_bulletin("2022-01", params_dir=params, out_dir=tmp_path)
-    assert "deadlines.yaml" in str(exc.value) and "2022-01-failed.ipynb" in str(exc.value)
-    assert "Error:" not in str(exc.value)
     assert (good / "bulletin.html").read_text(encoding="utf-8") == "good"
-    assert (tmp_path / "2022-01-failed.ipynb").exists()
+    assert not (tmp_path / "2022-01-failed.ipynb").exists()
     assert not list(tmp_path.glob(".2022-01-*")), "scratch folder left behind"
 
 
-def test_unexpected_failure_names_the_cell(tmp_path):
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_notebook, new_output
+def test_a_kernel_error_keeps_its_type_and_the_executed_notebook(tmp_path, sample_ingest):
+    """The kernel itself fails (its params folder broke after the parent read it): a kwstats error
+    comes back as its own class from papermill's fields; any other names the cell."""
+    import shutil
 
-    from kwstats.bulletin import _failure
+    from kwstats import kernel
+    from kwstats.cache import save_ingest
+    from kwstats.exceptions import ParamsError
+    from kwstats.params import DEFAULT_PARAMS_DIR
+    from kwstats.period import Period
 
-    nb = new_notebook(cells=[new_code_cell("month = 1"), new_code_cell("x = 1 / 0")])
-    nb.cells[0].metadata["tags"] = ["injected-parameters"]
-    nb.cells[1].outputs = [
-        new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])
-    ]
-    path = tmp_path / "b.ipynb"
-    nbformat.write(nb, path)
-    error = _failure(path, tmp_path / "kept.ipynb")
-    assert isinstance(error, NotebookExecutionError)
-    assert "第 1 个代码单元格（x = 1 / 0）" in str(error) and "ZeroDivisionError" in str(error)
+    params = tmp_path / "params"
+    shutil.copytree(DEFAULT_PARAMS_DIR, params)
+    (params / "branch.yaml").write_text("name: [\n", encoding="utf-8")
+    save_ingest(sample_ingest, tmp_path / ".ingest")
+    parameters = {
+        "period": Period.month("2022-01").as_dict(),
+        "params_dir": str(params),
+        "official": True,
+        "sample": False,
+        "ingest_dir": ".ingest",
+        "output_dir": ".",
+    }
+    executed = tmp_path / "bulletin.ipynb"
+    with pytest.raises(ParamsError) as exc:
+        kernel.execute_notebook(executed, parameters, cwd=tmp_path, failure_note="（笔记本已保留）")
+    assert "branch.yaml" in str(exc.value) and str(exc.value).endswith("。（笔记本已保留）")
+    assert "Error:" not in str(exc.value) and executed.exists()
+    shutil.rmtree(tmp_path / ".ingest")  # the cases are gone: not a kwstats error
+    with pytest.raises(
+        NotebookExecutionError, match=r"第 \d+ 个单元格（from IPython.display import .*）出错：\w+Error"
+    ):
+        kernel.execute_notebook(executed, {**parameters, "params_dir": str(DEFAULT_PARAMS_DIR)}, cwd=tmp_path)
 
 
 def test_analyst_html_shows_the_planted_spike_with_its_cases(tmp_path, sample_cases):
@@ -265,10 +279,16 @@ def test_bad_cutoff_is_a_usage_error_before_any_run(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_kept_notebook_points_at_its_own_folder(built):
+def test_injected_parameters_are_resolved_values_without_paths(built):
+    """The kept notebook names no scratch folder and no data path (a file name may carry a phone
+    number): the resolved period, the params folder, and folders relative to its own."""
     import nbformat
 
     nb = nbformat.read(built["执行后的 notebook"], as_version=4)
     (injected,) = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert str(built["执行后的 notebook"].parent) in injected.source and "/." not in injected.source
+    assert 'ingest_dir = ".ingest"' in injected.source and 'output_dir = "."' in injected.source
+    assert '"cutoff": "2022-01-31T23:59:59.999999999"' in injected.source
+    assert "data_paths" not in injected.source and "sample" in injected.source
+    assert "/." not in injected.source and "data/sample" not in injected.source
+    assert not (built["正式版"].parent / ".ingest").exists()
     assert oct(built["正式版"].parent.stat().st_mode & 0o777) != "0o700"

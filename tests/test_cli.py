@@ -31,24 +31,33 @@ def test_unreadable_file_exits_1_and_names_it(capsys, tmp_path):
     assert "坏文件.xlsx" in capsys.readouterr().err
 
 
-def test_check_on_sample_reports_planted_rows_and_errata(capsys, sample_ingest):
+def test_check_on_sample_reports_planted_rows_and_errata(capsys):
+    """Expected from outside check: the generator's planted rows (2 in January's file, 6 in others),
+    one 合计 row at the end of each of the 36 monthly files, and the reference's three errata
+    (SPEC §7): 南广所 52/53 printed 99 %, 立案 7 against the units' 8, 44 cases off the roster."""
+    import re
+
     from kwstats.sample import PLANTED_BAD_ROWS
+    from kwstats.sample_files import MONTHS
     from tests.conftest import REFERENCE_DIR
 
     code = main(
         ["check", "--month", "2022-01", "--published", str(REFERENCE_DIR / "bulletin-2022-01-table.csv")]
     )
     out = capsys.readouterr().out
-    assert code == EXIT_DATA
-    assert (
-        f"读入 {sample_ingest.rows_read} 行：使用 {sample_ingest.rows_used} 行，剔除 {sample_ingest.rows_set_aside} 行"
-        in out
-    )
+    assert code == EXIT_DATA  # January's own file has two bad rows
+    read, used, aside = map(int, re.search(r"读入 (\d+) 行：使用 (\d+) 行，剔除 (\d+) 行", out).groups())
+    assert read == used + aside and aside == len(PLANTED_BAD_ROWS) + len(MONTHS)
+    assert f"合计行 {len(MONTHS)} 行" in out
+    january = [p for p in PLANTED_BAD_ROWS if "2022-01" in p["file"]]
+    assert len(january) == 2
+    assert f"与 2022-01 有关的剔除行 {len(january)} 行" in out
+    assert f"其他月份文件中的剔除行 {len(PLANTED_BAD_ROWS) - len(january)} 行" in out
     for planted in PLANTED_BAD_ROWS:
         assert f"{planted['file']} 第 {planted['line']} 行" in out
     assert "南广所办结率印为 99%" in out
     assert "全局举报立案数为 7" in out
-    assert "名册外单位" in out
+    assert "各单位受理量合计 658 件，全局 702 件，差 44 件，均为名册外或未分流的案件。" in out
 
 
 def test_table_markdown_ok(capsys):
@@ -261,3 +270,31 @@ def test_check_exit_code_is_one_rule_for_every_month(tmp_path, capsys):
     assert main(["check", *files, "--month", "2022-02"]) == EXIT_DATA
     assert main(["check", *files]) == EXIT_DATA  # the last month (2022-02), same rule
     assert "2022-02 核对发现" in capsys.readouterr().out
+
+
+def test_table_says_what_the_numbers_rest_on(tmp_path, capsys):
+    """An export without 办结时间 (closure from 当前环节) and with two of three cases at a unit off the
+    roster: the table is printed, and stderr says both, as the bulletin would."""
+    export = tmp_path / "stage.csv"
+    export.write_text(
+        "登记编号,业务类型,登记时间,承办单位,当前环节\n"
+        "S1,投诉,2022-01-05 09:00,某某局,已办结\n"
+        "S2,投诉,2022-01-06 09:00,某某局,处理中\n"
+        "S3,举报,2022-01-07 09:00,站前所,已办结\n",
+        encoding="utf-8",
+    )
+    assert main(["table", "--month", "2022-01", "--data", str(export), "--format", "csv"]) == EXIT_OK
+    captured = capsys.readouterr()
+    assert "*,全局,3,1,1,0,2,1,0,2,66" in captured.out
+    assert "注意：2022-01 受理 3 件中有 2 件（67%）不在名册的任何单位下" in captured.err
+    assert "注意：本月 3 件的导出没有办结时间，办结情况取自导出时的办理环节（当前环节）" in captured.err
+    assert main(["check", "--data", str(export), "--month", "2022-01"]) == EXIT_OK
+    assert "办结情况：本月 3 件的导出没有办结时间" in capsys.readouterr().out
+
+
+def test_error_lines_are_masked(tmp_path, capsys):
+    """A path with a phone number in it reaches the clerk's terminal masked."""
+    missing = tmp_path / "导出13812345678.csv"
+    assert main(["table", "--month", "2022-01", "--data", str(missing)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "13812345678" not in err and "导出138****5678.csv" in err

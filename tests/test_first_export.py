@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from kwstats import checks, investigate, page, views
 from kwstats.params import DEFAULT_PARAMS_DIR
 from kwstats.report import build_report
 
@@ -70,27 +71,33 @@ def test_every_analyst_view_builds_on_short_history(tmp_path: Path, history: str
     monkeypatch.setenv("KWSTATS_NO_CACHE", "1")
     months, day_only = HISTORIES[history]
     export = write_export(tmp_path / "export.csv", months, day_only=day_only)
-    report = build_report("2024-03", [export], month_params_dir(tmp_path, "2024-03"), official=True)
+    report = build_report(
+        "2024-03", data=[export], params_dir=month_params_dir(tmp_path, "2024-03"), official=True
+    )
     # 4 cases in March: 2 complaints + 2 reports, the last one open (worked by hand).
     glob = report.table.iloc[0]
     assert (glob["accepted"], glob["closed"]) == (4, 3)
-    views = [
-        report.ingest_summary(),
-        report.rejected_view(),
-        report.findings_frame(),
-        report.deadline_summary(),
-        report.overdue_view(),
-        report.on_time_rates(),
-        report.pending_view(),
-        report.threshold_view(),
-    ] + [report.change_view(by) for by in ("unit", "problem_category", "goods_category")]
-    assert all(isinstance(v, pd.DataFrame) for v in views)
-    assert report.volume_view()["message"]
-    spikes = report.spike_findings()
+    cases, month, cut, branch = report.cases, report.month, report.cutoff, report.branch
+    views_ = [
+        views.ingest_summary(report.ingest),
+        views.rejected_view(report.ingest),
+        checks.findings_frame(list(report.findings)),
+        views.deadline_summary(report),
+        views.overdue_view(report),
+        report.on_time,
+        views.pending_view(report),
+        investigate.threshold_history(cases, branch, month, cutoff=cut),
+    ] + [
+        investigate.change_by(cases, month, by, branch, cutoff=cut)
+        for by in ("unit", "problem_category", "goods_category")
+    ]
+    assert all(isinstance(v, pd.DataFrame) for v in views_)
+    assert investigate.volume_change(cases, month, cutoff=cut)["message"]
+    spikes = investigate.spikes(cases, month)
     assert [f.kind for f in spikes] == ["spike_skipped"]
     have = len(months) - 1  # months of history before March
     assert f"现有 {have} 个月" in spikes[0].message and "至少 12 个月" in spikes[0].message
-    assert report.chart() is not None
+    assert page.chart_html(report).startswith('<figure class="kw-chart">')
 
 
 @pytest.mark.slow
@@ -111,3 +118,22 @@ def test_bulletin_builds_from_a_first_export(tmp_path: Path, history: str, draft
     assert ("【草稿】" in official) is draft
     assert "至少 12 个月" in analyst
     assert "Traceback" not in analyst
+
+
+def test_change_views_say_a_month_before_the_data_is_unknown(tmp_path: Path) -> None:
+    from kwstats.investigate import change_by, volume_change
+    from kwstats.params import load_branch
+    from kwstats.sources import load_cases
+
+    export = write_export(tmp_path / "export.csv", ["2024-03"])
+    cases = load_cases(load_branch(), [export]).cases
+    message = volume_change(cases, "2024-03")["message"]
+    assert "上月（2024-02）不在数据中（数据从 2024-03 开始），环比无法计算" in message
+    assert "去年同月（2023-03）不在数据中" in message
+    table = change_by(cases, "2024-03", "unit", load_branch())
+    row = table.set_index(table.columns[0]).loc["站前所"]
+    assert row["本月"] == 2 and pd.isna(row["上月"]) and pd.isna(row["环比(%)"]) and pd.isna(row["同比增减"])
+    # with last month in the data, a unit without cases then is a real zero
+    export2 = write_export(tmp_path / "export2.csv", ["2024-02", "2024-03"])
+    cases2 = load_cases(load_branch(), [export2]).cases
+    assert "上月（2024-02）4 件，环比持平" in volume_change(cases2, "2024-03")["message"]

@@ -263,8 +263,15 @@ def test_filed_and_to_case_are_taken_as_of_the_cutoff(branch):
     assert (january["reports_filed"], january["complaints_to_case"]) == (1, 0)
     later = _row(unit_table(cases, branch, "2022-01", resolve_cutoff("2022-01", "2022-03-31")), "站前所")
     assert (later["reports_filed"], later["complaints_to_case"]) == (2, 1)
-    # a later run of January with the default cutoff gives the same numbers again
-    assert unit_table(cases, branch, "2022-01").equals(unit_table(cases, branch, "2022-01"))
+    # January from the export of 1 February (the later verification and closure not yet in it) and
+    # from the March export: the same numbers, 1 filed and 0 诉转案 as worked above
+    as_of_february = cases.copy()
+    for col in ("verified_at", "closed_at"):
+        as_of_february[col] = as_of_february[col].where(as_of_february[col] < pd.Timestamp("2022-02-01"))
+    assert as_of_february["verified_at"].notna().sum() == 1 and as_of_february["closed_at"].isna().all()
+    early, late = unit_table(as_of_february, branch, "2022-01"), unit_table(cases, branch, "2022-01")
+    assert (_row(early, "站前所")["reports_filed"], _row(early, "站前所")["complaints_to_case"]) == (1, 0)
+    assert early.equals(late)
 
 
 def test_cutoff_parsing():

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kwstats.masking import KnownValues, mask_known, mask_known_rows, mask_series, mask_text
+from kwstats.masking import KnownValues, mask_known, mask_known_rows, mask_series, mask_text, personal_header
 
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
@@ -125,6 +125,82 @@ def test_issue_7_layouts(text: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # any standalone run of 16-19 digits is a card number, whatever its check digit and column
+        ("兰家所 6228480012345678", "兰家所 6228********5678"),  # fails the Luhn check
+        ("网络6228480012340204", "网络6228********0204"),
+        ("兰家所 6222020200112233999", "兰家所 6222***********3999"),  # 19 digits
+        ("订单号 202201050001234567", "订单号 2022**********4567"),  # 18 digits, no birth date in it
+        ("订单号 4111111111111112", "订单号 4111********1112"),
+        # mobiles written 3-4-4 with commas, 、 or over several lines (a cell split over lines)
+        ("可回电138，1234，0013联系", "可回电138，****，0013联系"),
+        ("138、1234、0021", "138、****、0021"),
+        ("138,1234,0022", "138,****,0022"),
+        ("138\n1234\n0023", "138\n****\n0023"),
+        ("138\r\n1234\r\n0023", "138\r\n****\r\n0023"),
+        ("138， 1234， 0024", "138， ****， 0024"),
+        # a space between every two digits
+        ("回电 1 3 8 1 2 3 4 0 0 1 9 。", "回电 1 3 8 * * * * 0 0 1 9 。"),
+        ("2 2 0 1 0 2 1 9 9 0 0 3 0 7 0 0 0 6", "2 2 0 1 0 2 * * * * * * * * 0 0 0 6"),  # an ID number
+        # Chinese numerals (幺 = 1, 两 = 2, 〇 / 零 = 0), also mixed with digits or spaced
+        ("一三八一二三四〇〇一四", "138****0014"),
+        ("幺三八一二三四零零二四", "138****0024"),
+        ("电话：一三九 两两三四 五六七八。", "电话：139 **** 5678。"),
+        ("138一二三四〇〇一五", "138****0015"),
+        ("身份证二二〇一〇二一九九〇〇三〇七〇〇〇六", "身份证220102********0006"),
+        ("壹叁捌壹贰叁肆零零壹陆", "138****0016"),
+        # e-mail addresses written with spaces or to fool a scraper: (at), [at], 【at】, #, (dot)
+        ("zhaoliu @ 126.com", "*** @ 126.com"),
+        ("abc123(at)qq.com", "***(at)qq.com"),
+        ("发到abc123（at）qq.com", "发到***(at)qq.com"),
+        ("wang[AT]example.com.cn", "***[AT]example.com.cn"),
+        ("li【at】qq.com", "***【at】qq.com"),
+        ("abc#qq.com", "***#qq.com"),
+        ("zhao(at)foo(dot)cn", "***(at)foo(dot)cn"),
+        # a QQ number after its name
+        ("QQ号 123456789", "QQ号 *******89"),
+        ("qq：10001", "qq：***01"),
+    ],
+)
+def test_adversarial_layouts(text: str, expected: str) -> None:
+    assert mask_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "退一赔三",
+        "一二三四五六七八九〇一二",  # 12 Chinese numerals: no number of any shape
+        "二〇二二年一月五日",
+        "三三两两",
+        "3#1.5米",  # no domain
+        "C#.net",
+        "wx(at)foo",
+        "1 2 3 4 5",
+        "T 1 2 3 4 5 6 7 8 9 0 1 2",  # 12 spaced digits: no shape
+        "1,234,567元",
+        "件号1220103002022010500123",
+    ],
+)
+def test_adversarial_lookalikes_untouched(text: str) -> None:
+    assert mask_text(text) == text
+
+
+def test_the_rows_case_id_is_no_card_number() -> None:
+    case_id = "202401050001234567"  # 18 digits, no ID number (no birth date at 7-14)
+    assert mask_text(case_id, keep=case_id) == case_id
+    assert mask_text(f"与{case_id}同一人", keep=case_id) == f"与{case_id}同一人"
+    # another number of that length is masked; keep protects nothing else
+    assert mask_text("卡6228480012345678", keep=case_id) == "卡6228********5678"
+    assert mask_text("13812345678", keep="13812345678") == "138****5678"
+    s = pd.Series(["6228480012345678", "6228480012345678", None], dtype="string")
+    ids = pd.Series(["6228480012345678", "T1", "T2"], dtype="string")
+    assert mask_series(s, keep=ids).tolist()[:2] == ["6228480012345678", "6228********5678"]
+    assert mask_series(s, keep=ids).isna().tolist() == [False, False, True]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "2022-01-05 09:31:00 登记",
@@ -136,8 +212,6 @@ def test_issue_7_layouts(text: str, expected: str) -> None:
         "1,234.50",
         "件号1220103002022010500123",  # long case id: more than 19 digits
         "工单20220105000123",  # 14 digits
-        "订单号 202201050001234567",  # 18 digits that are no ID (no plausible birth date), no card
-        "订单号 4111111111111112",  # 16 digits failing the Luhn check, not named a card
         "数量12345678901234",
         "12315 热线",
         "热线12315",
@@ -247,6 +321,7 @@ _mobile = st.one_of(
     st.tuples(
         _mobile_digits, st.sampled_from(["+86", "+86 ", "0086", "0086-", "86", "(+86)", "＋８６ "])
     ).map(lambda t: (t[0], t[1] + t[0])),
+    _mobile_digits.map(lambda d: (d, " ".join(d))),  # a space between every two digits
 )
 _landline_digits = _join(
     st.one_of(st.just("010"), _join(st.just("02"), _d(1)), _join(st.just("0"), _one("3456789"), _d(2))),
@@ -315,7 +390,11 @@ _card_luhn = (
     .map(lambda t: _luhn_complete((t[0] + t[2])[: t[1] - 1]))
     .map(lambda d: (d, d))
 )
-_personal = st.one_of(_mobile, _landline, _landline_paren, _local_kw, _id18, _id15, _card_grouped, _card_luhn)
+# any run of 16-19 digits is a card number, whatever its check digit
+_card_plain = st.integers(16, 19).flatmap(_d).map(lambda d: (d, d))
+_personal = st.one_of(
+    _mobile, _landline, _landline_paren, _local_kw, _id18, _id15, _card_grouped, _card_luhn, _card_plain
+)
 _noise = st.text(alphabet="投诉本人请回电话：，。（）() -+.XxAbc元年月日\u3000－．", max_size=6)
 
 
@@ -351,6 +430,51 @@ def test_no_email_survives(before: str, email: str, after: str) -> None:
     assert email not in masked
     assert f"{local}@" not in masked
     assert "***@" + email.split("@")[1] in masked
+
+
+_AT_FORMS = [" @ ", "@ ", "(at)", "（at）", "[AT]", "【at】", "#", " (at) "]
+
+
+@settings(max_examples=200, deadline=None)
+@given(_noise, _emails, st.sampled_from(_AT_FORMS), st.sampled_from(["", "，", " ", "。"]))
+def test_no_obfuscated_email_survives(before: str, email: str, at: str, after: str) -> None:
+    local, domain = email.split("@")
+    masked = mask_text(f"{before} {local}{at}{domain}{after}")
+    assert f"{local}{at}" not in masked, masked
+    assert "***" in masked and domain in masked
+
+
+# Chinese numerals, each digit in one of its forms (or left a digit), spaces between some of them
+_CN_FORMS = {
+    "0": "〇零", "1": "一幺壹", "2": "二两贰", "3": "三叁", "4": "四肆",
+    "5": "五伍", "6": "六陆", "7": "七柒", "8": "八捌", "9": "九玖",
+}  # fmt: skip
+_CN_TO_ASCII = str.maketrans({c: d for d, forms in _CN_FORMS.items() for c in forms})
+
+
+@st.composite
+def _in_chinese(draw: st.DrawFn) -> tuple[str, str]:
+    d = draw(st.one_of(_mobile_digits, _id18_digits.filter(lambda x: x[-1] != "X"), _id15_digits))
+    chars = [draw(st.sampled_from(_CN_FORMS[ch] + (ch if k else ""))) for k, ch in enumerate(d)]
+    cuts = draw(st.sets(st.integers(1, len(d) - 1), max_size=3))
+    seps = {c: draw(st.sampled_from([" ", "\u3000"])) for c in cuts}
+    return d, "".join(seps.get(k, "") + ch for k, ch in enumerate(chars))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_noise, _in_chinese(), _noise)
+def test_no_number_in_chinese_numerals_survives(before: str, planted: tuple[str, str], after: str) -> None:
+    digits, rendered = planted
+    masked = mask_text(f"{before}{rendered}。{after}")
+    assert "*" in masked, rendered
+    assert digits not in _digits_and_stars(masked.translate(_CN_TO_ASCII)), (rendered, masked)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_noise, _mobile_digits, st.sampled_from([",", "，", "、", "\n", "\r\n", "， ", " 、 "]), _noise)
+def test_mobile_split_by_commas_or_lines_never_survives(before: str, d: str, sep: str, after: str) -> None:
+    masked = mask_text(f"{before}{d[:3]}{sep}{d[3:7]}{sep}{d[7:]}。{after}")
+    assert d not in _digits_and_stars(masked), masked
 
 
 # random concatenations: whatever the neighbours, no standalone mobile survives
@@ -455,10 +579,37 @@ def test_idempotent(text: str) -> None:
         ("无", ["无"], "无"),
         ("王小明13812345678", ["王小明 13812345678"], "王**138****5678"),
         ("日期2022-01-05 金额60800元", ["13812345678", "王小明"], "日期2022-01-05 金额60800元"),
+        # written slightly differently: full-width digits, spaces or dashes inside a name
+        ("住在宽城区团山街１７０号", ["长春市宽城区团山街170号"], "住在**********"),
+        ("地址团山街170号", ["团山街１７０号"], "地址*******"),
+        ("李四反映", ["李 四"], "李*反映"),
+        ("李 四反映", ["李四"], "李 *反映"),
+        ("虚  竹反映；虚-竹；虚·竹", ["虚竹"], "虚  *反映；虚-*；虚·*"),
+        ("王　小　明来电", ["王小明"], "王　*　*来电"),  # ideographic spaces
+        ("王小明、李四来电", ["王小明 李四"], "王**、李*来电"),
+        ("住胜利路 12 号", ["胜利路12号"], "住*** ** *"),
     ],
 )
 def test_mask_known(text: str, values: list[str], expected: str) -> None:
     assert mask_known(text, values) == expected
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["投诉人姓名", "联系人电话", "家庭住址", "举报人姓名", "来电人姓名", "联系方式", "证件号", "电子邮箱"]
+    + ["来电号码", "投诉人", "手机号码", "身份证号（18位）", "QQ号", "微信号", "联系人", "E-mail"],
+)
+def test_personal_headers_by_their_words(header: str) -> None:
+    assert personal_header(header)
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["经营地址详细地址", "涉及主体名称", "被投诉方地址", "单位电话", "事发地址", "首次联系时间", "证件类型"]
+    + ["电话回访结果", "投诉人类型", "处理结果", "备注", "登记内容", ""],
+)
+def test_other_headers_are_not_personal(header: str) -> None:
+    assert not personal_header(header)
 
 
 def test_mask_known_passes_missing_through() -> None:
@@ -500,6 +651,7 @@ _own_values = st.one_of(
     _join(st.sampled_from("王李张欧"), st.text("小明华阳丽", min_size=1, max_size=3)),
     st.sampled_from(
         ["孙先生", "匿名", "长春市宽城区", "长春市宽城区胜利路12号", "胜利路1234-5678", "王小明、李四"]
+        + ["李 四", "虚-竹", "胜利路１２号", "王·小明", "a!!", "Zhang San"]
     ),
     _mobile.map(lambda t: t[1]),
     _landline.map(lambda t: t[1]),
@@ -513,7 +665,10 @@ _own_values = st.one_of(
 @given(
     st.lists(st.tuples(_own_values, _own_values), min_size=1, max_size=4),
     st.lists(
-        st.sampled_from(["本人", "王小明", "李四", "胜利路12号", "5678", "12345678", "，", "电话 "]),
+        st.sampled_from(
+            ["本人", "王小明", "李四", "胜利路12号", "5678", "12345678", "，", "电话 ", "李 四", "虚  竹", "胜利路１２号"]
+            + ["王-小明", "zhang san", "ZhangSan", "a"]
+        ),
         max_size=6,
     ),
     st.data(),
@@ -534,6 +689,21 @@ def test_mask_known_rows_equals_mask_known(
     for i, values in enumerate(rows):
         assert got_text[i] == mask_known(texts[i], values)
         assert got_date[i] == KnownValues(values).mask(dates[i], numbers=False)
+
+
+_GAPS = ["", " ", "  ", "-", "·", "\u3000", "_", "—"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from("王李张刘陈杨黄赵吴周"), _given_names, _noise, _noise, st.data())
+def test_known_name_written_apart_never_survives(
+    surname: str, given_name: str, before: str, after: str, data: st.DataObject
+) -> None:
+    name = surname + given_name
+    written = "".join(ch + data.draw(st.sampled_from(_GAPS)) for ch in name[:-1]) + name[-1]
+    value = data.draw(st.sampled_from(_GAPS)).join(name)  # the 姓名 cell may be spaced too
+    out = mask_known(f"{before}{written}{after}", [value])
+    assert name not in re.sub(r"[\s\-_·—]", "", out), (written, value, out)
 
 
 @settings(max_examples=300, deadline=None)

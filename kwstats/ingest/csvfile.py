@@ -1,5 +1,11 @@
 """CSV exports: decoding (UTF-8, UTF-8 with BOM, GB18030), records with the line each starts on,
-comma or tab separated."""
+comma or tab separated.
+
+A file is read a column at a time when :mod:`kwstats.ingest.csvscan` takes it (well-formed UTF-8
+CSV, the common case and the large one): the rows down to the header are read by the csv module
+here, the body by pyarrow. Any other file is read whole by the csv module, which gives the same
+rows, lines and cells, and the precise error when there is one.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,21 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from kwstats.exceptions import InputFileError
+from kwstats.ingest.csvscan import Body, head_end, read_body
 from kwstats.ingest.files import read_bytes, technical
-from kwstats.ingest.grid import text_grid
-from kwstats.ingest.headers import Raw, build_raw, find_header, matched_fields, missing_column
+from kwstats.ingest.grid import empty_column, text_columns, text_grid
+from kwstats.ingest.headers import (
+    HEADER_SCAN_ROWS,
+    Raw,
+    all_blank,
+    build_raw,
+    locate_header,
+    matched_fields,
+    missing_column,
+)
 from kwstats.params import Branch
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
@@ -112,24 +129,31 @@ def read_csv(
     personal: set[str],
     warnings: list[str],
 ) -> Raw:
+    """Read one CSV export (a column at a time when it can, else record by record)."""
     data = read_bytes(path)
+    fast = _read_columns(path, data, aliases)
+    if fast is not None:
+        del data  # the columns hold what is needed; the bytes can go before the rows are parsed
+        head, header_idx, header_line, body, encoding = fast
+        return build_raw(
+            path, source, "csv", encoding, None, head, header_idx, header_line, body.columns, body.lines,
+            aliases, personal, warnings,
+        )  # fmt: skip
     decoded = _decode_detail(path, data)
     text = decoded.text
     rows, lines = _parse_csv(path, text, ",")
-    grid = text_grid(rows)
-    header_idx, best = find_header(grid, aliases)
+    head, header_idx, best = locate_header(rows, aliases)
     if header_idx is None and "\t" in text:
         tab_rows, tab_lines = _parse_csv(path, text, "\t")
-        tab_grid = text_grid(tab_rows)
-        tab_idx, _ = find_header(tab_grid, aliases)
+        tab_head, tab_idx, _ = locate_header(tab_rows, aliases)
         if tab_idx is not None:
-            rows, lines, grid, header_idx = tab_rows, tab_lines, tab_grid, tab_idx
-    if grid.size == 0 or not (grid != "").any():
+            rows, lines, head, header_idx = tab_rows, tab_lines, tab_head, tab_idx
+    if all_blank(rows, head):
         raise InputFileError(f"{path}：文件是空的，没有任何内容。请确认导出是否成功。")
     if header_idx is None:
-        err = missing_column(str(path), grid[best], aliases, branch)
+        err = missing_column(str(path), head[best], aliases, branch)
         if decoded.utf8_error is not None:
-            if matched_fields(grid[best], aliases):  # a real GB18030 export lacking a column
+            if matched_fields(head[best], aliases):  # a real GB18030 export lacking a column
                 err.args = (f"{err}（文件按 GB18030 编码读取。）",)
             else:
                 shown = "、".join(h[:20] for h in err.headers[:8]) or "（空）"
@@ -140,6 +164,44 @@ def read_csv(
                     f"（{err}）",
                 )
         raise err
+    body = text_columns(rows[header_idx + 1 :], head.shape[1])
     return build_raw(
-        path, source, "csv", decoded.encoding, None, grid, lines, header_idx, aliases, personal, warnings
-    )
+        path, source, "csv", decoded.encoding, None, head, header_idx, lines[header_idx], body,
+        np.asarray(lines[header_idx + 1 :], dtype=np.int64), aliases, personal, warnings,
+    )  # fmt: skip
+
+
+def _read_columns(
+    path: Path, data: bytes, aliases: dict[str, tuple[str, int]]
+) -> tuple[np.ndarray, int, int, Body, str] | None:
+    """(head grid, header index, header line, body, encoding) read a column at a time, or None when
+    the file is one for the csv module (see :mod:`kwstats.ingest.csvscan`)."""
+    if b"\x00" in data[:4096]:
+        return None
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    head_records = head_end(data, bom, HEADER_SCAN_ROWS + 1)
+    if head_records is None:
+        return None
+    end, count = head_records
+    try:
+        head_text = data[bom:end].decode("utf-8")
+        rows, lines = _parse_csv(path, head_text, ",")
+        delimiter = ","
+        head, header_idx, _ = locate_header(rows, aliases)
+        if header_idx is None and "\t" in head_text:
+            rows, lines = _parse_csv(path, head_text, "\t")
+            delimiter = "\t"
+            head, header_idx, _ = locate_header(rows, aliases)
+    except (UnicodeDecodeError, InputFileError):
+        return None
+    if header_idx is None or len(rows) != count:  # the csv module and the scan see other records
+        return None
+    body = read_body(data, bom, header_idx + 1, delimiter, len(rows[header_idx]))
+    if body is None:
+        return None
+    width = max(head.shape[1], len(body.columns))
+    if width > head.shape[1]:
+        head = text_grid(rows[: len(head)], width)
+    elif width < head.shape[1]:  # a title row wider than the table: the body gets its empty columns
+        body.columns += [empty_column(len(body.lines)) for _ in range(head.shape[1] - width)]
+    return head, header_idx, lines[header_idx], body, "utf-8-sig" if bom else "utf-8"

@@ -11,12 +11,13 @@ import numpy as np
 
 from kwstats.exceptions import InputFileError
 from kwstats.ingest.files import FORMATS, os_error, technical
-from kwstats.ingest.grid import text_grid
 from kwstats.ingest.headers import (
     HEADER_SCAN_ROWS,
     Raw,
+    all_blank,
+    body_columns,
     build_raw,
-    find_header,
+    locate_header,
     matched_fields,
     missing_column,
 )
@@ -115,21 +116,21 @@ def read_workbook(
     skipped: list[str] = []
     candidates: list[tuple[int, str, np.ndarray, int]] = []  # (aliases matched, sheet, grid, best row)
     for name, rows in sheets:
-        grid = text_grid(rows)
-        if grid.size == 0 or not (grid != "").any():
+        head, header_idx, best = locate_header(rows, aliases)
+        if all_blank(rows, head):
             continue  # an empty worksheet holds nothing to lose
-        header_idx, best = find_header(grid, aliases)
         sheet_source = f"{source}[{name}]" if several else source
         if header_idx is not None:
-            lines = list(range(1, grid.shape[0] + 1))
+            body, lines = body_columns(rows, header_idx, head.shape[1])
             raws.append(
                 build_raw(
-                    path, sheet_source, fmt, None, name, grid, lines, header_idx, aliases, personal, warnings
+                    path, sheet_source, fmt, None, name, head, header_idx, header_idx + 1, body, lines,
+                    aliases, personal, warnings,
                 )
-            )
+            )  # fmt: skip
             continue
-        matched = matched_fields(grid[best], aliases)
-        candidates.append((len(matched), name, grid, best))
+        matched = matched_fields(head[best], aliases)
+        candidates.append((len(matched), name, head, best))
         why = (
             f"缺少必需列“{FIELD_LABELS[next(f for f in REQUIRED_FIELDS if f not in matched)]}”"
             if matched

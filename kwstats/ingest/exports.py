@@ -61,7 +61,12 @@ def read_exports(
     raws: list[Raw] = []
     warnings: list[str] = []
     for i, path in enumerate(files, start=1):
-        raws.extend(_read_file(path, labels[path], branch, aliases, personal, warnings))
+        try:
+            raws.extend(_read_file(path, labels[path], branch, aliases, personal, warnings))
+        except InputFileError as exc:
+            # every message quotes the path, some a cell: masked, whichever reader raised it
+            exc.args = tuple(mask_text(a) for a in exc.args)
+            raise
         if progress is not None:
             progress(i, len(files), mask_text(path.name))
     cases, rejected = parse_rows(raws, branch, _beijing_now(now))

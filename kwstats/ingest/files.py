@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from kwstats.exceptions import InputFileError
+from kwstats.masking import mask_text
 from kwstats.sample_files import MARKER_NAME as _SAMPLE_MARKER
 
 FORMATS = {".xlsx": "xlsx", ".xls": "xls", ".csv": "csv"}
@@ -46,7 +47,7 @@ def expand_paths(paths: Iterable[str | Path] | str | Path) -> list[Path]:
             candidates = [p]
         else:
             raise NoExportsFoundError(
-                f"找不到文件或文件夹：{p}。请检查路径和文件名（包括年份、月份）是否写对。"
+                mask_text(f"找不到文件或文件夹：{p}。请检查路径和文件名（包括年份、月份）是否写对。")
             )
         for c in candidates:
             key = c.resolve()
@@ -129,7 +130,7 @@ def no_exports_error(given: list[Path]) -> NoExportsFoundError:
         text += f"其中的其他文件（{_some(rest)}）不是导出格式，未读取。"
     if samples:
         text += f"合成样例文件夹（{_some([str(s) for s in samples])}）不会与其他数据一起读取，如需读取请单独给出。"
-    return NoExportsFoundError(text)
+    return NoExportsFoundError(mask_text(text))
 
 
 def _some(names: list[str], n: int = 3) -> str:
@@ -203,4 +204,4 @@ def os_error(path: Path, exc: OSError, what: str = "文件") -> InputFileError:
     else:
         why = "读取时出错（可能是网络盘或 U 盘已断开，或磁盘有问题）"
         todo = "请把它复制到本机硬盘后重试"
-    return InputFileError(f"{path}：无法读取这个{what}，{why}。{todo}。{technical(exc)}")
+    return InputFileError(mask_text(f"{path}：无法读取这个{what}，{why}。{todo}。{technical(exc)}"))

@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kwstats.exceptions import MissingColumnError
+from kwstats.ingest.grid import cell_text, empty_column, text_columns, text_grid
+from kwstats.ingest.personal import mask_own_values
 from kwstats.ingest.result import FileReport
 from kwstats.ingest.values import parse_dates
-from kwstats.masking import mask_known_rows, mask_text
+from kwstats.masking import mask_text, personal_header
 from kwstats.params import Branch
 from kwstats.schema import FIELD_LABELS, REQUIRED_FIELDS
 
@@ -45,9 +50,9 @@ class Raw:
     """One file (or worksheet) after header detection: the mapped columns as text, one row per data row."""
 
     report: FileReport
-    cells: dict[str, np.ndarray]  # field -> object array of text
+    cells: dict[str, pa.Array]  # field -> text
     lines: np.ndarray  # source line of each row
-    first: np.ndarray  # first non-empty cell of each row (for total rows)
+    first: pa.Array  # first non-empty cell of each row (for total rows)
     first_header: np.ndarray  # header of that cell
     headers: dict[str, str]  # field -> header as found
 
@@ -82,6 +87,40 @@ def find_header(grid: np.ndarray, aliases: dict[str, tuple[str, int]]) -> tuple[
     return None, best if best_count else widest
 
 
+def locate_header(
+    rows: Sequence[Sequence[Any]], aliases: dict[str, tuple[str, int]]
+) -> tuple[np.ndarray, int | None, int]:
+    """The first rows as a grid of text (as wide as the widest row), the index of the header row in
+    it or None, and the best candidate row for an error message (see :func:`find_header`)."""
+    width = max((len(r) for r in rows), default=0)
+    head = text_grid(rows[:HEADER_SCAN_ROWS], width)
+    header_idx, best = find_header(head, aliases)
+    return head, header_idx, best
+
+
+def all_blank(rows: Sequence[Sequence[Any]], head: np.ndarray) -> bool:
+    """True when no cell of `rows` holds any text (`head`: the grid of their first rows)."""
+    if head.size and (head != "").any():
+        return False
+    return not any(cell_text(x) for r in rows[len(head) :] for x in r)
+
+
+def body_columns(
+    rows: Sequence[Sequence[Any]], header_idx: int, width: int
+) -> tuple[list[pa.Array], np.ndarray]:
+    """The rows below the header as `width` columns of text, with their lines (row i is line i + 1)."""
+    return text_columns(rows[header_idx + 1 :], width), np.arange(
+        header_idx + 2, len(rows) + 1, dtype=np.int64
+    )
+
+
+def is_personal(h: Any, aliases: dict[str, tuple[str, int]], personal: set[str]) -> bool:
+    """A personal column: listed in params' personal_headers, or named like one (投诉人姓名, 联系人电话,
+    家庭住址 …: :func:`kwstats.masking.personal_header`) without being an alias of a field."""
+    key = norm_header(h)
+    return key in personal or (key not in aliases and personal_header(key))
+
+
 def map_columns(
     header: np.ndarray, aliases: dict[str, tuple[str, int]], personal: set[str]
 ) -> tuple[dict[str, list[int]], list[str], list[str]]:
@@ -93,7 +132,7 @@ def map_columns(
         if not h:
             continue
         key = norm_header(h)
-        if key in personal:
+        if is_personal(h, aliases, personal):
             dropped.append(h)
         elif key in aliases:
             fld, prio = aliases[key]
@@ -132,49 +171,66 @@ def build_raw(
     fmt: str,
     encoding: str | None,
     sheet: str | None,
-    grid: np.ndarray,
-    lines: list[int],
+    head: np.ndarray,
     header_idx: int,
+    header_line: int,
+    body: list[pa.Array],
+    body_lines: np.ndarray,
     aliases: dict[str, tuple[str, int]],
     personal: set[str],
     warnings: list[str],
 ) -> Raw:
-    """The mapped columns of the rows below the header (personal columns dropped unread)."""
+    """The mapped columns of the rows below the header (personal columns dropped unread).
+
+    `head` is the grid of the rows down to the header (row `header_idx`, on line `header_line`);
+    `body` the columns of text below it, one per column of the grid, with the line of each row.
+    """
     source = mask_text(source)
-    header = grid[header_idx]
+    header = head[header_idx]
     columns, unmapped, dropped = map_columns(header, aliases, personal)
-    body = grid[header_idx + 1 :]
-    body_lines = np.asarray(lines[header_idx + 1 :], dtype=np.int64)
-    blank = ~(body != "").any(axis=1) if body.shape[1] else np.ones(len(body), bool)
-    body, body_lines = body[~blank], body_lines[~blank]
+    body_lines = np.asarray(body_lines, dtype=np.int64)
+    filled = [pc.greater(pc.binary_length(c), 0).to_numpy(zero_copy_only=False) for c in body]
+    blank = ~np.logical_or.reduce(filled) if filled else np.ones(len(body_lines), bool)
+    if blank.any():
+        keep = pa.array(~blank)
+        body = [c.filter(keep) for c in body]
+        filled = [f[~blank] for f in filled]
+        body_lines = body_lines[~blank]
 
     # first non-empty cell of each row (any column, personal ones included) for total-row detection
-    if len(body):
-        first_j = (body != "").argmax(axis=1)
-        first = body[np.arange(len(body)), first_j]
-        first_header = np.array([str(header[j]) or f"第{j + 1}列" for j in first_j], dtype=object)
+    n = len(body_lines)
+    first_j = np.zeros(n, dtype=np.int64)
+    for j in range(len(body) - 1, -1, -1):
+        first_j[filled[j]] = j
+    if n:
+        names = np.array([str(h) or f"第{j + 1}列" for j, h in enumerate(header)], dtype=object)
+        first_header = names[first_j]
+        first = pc.choose(pa.array(first_j), *body) if len(body) > 1 else body[0]
     else:
-        first = first_header = np.empty(0, dtype=object)
+        first_header = np.empty(0, dtype=object)
+        first = empty_column(0)
 
-    cells: dict[str, np.ndarray] = {}
+    cells: dict[str, pa.Array] = {}
     for fld, js in columns.items():
-        col = body[:, js[0]]
+        col = body[js[0]]
         for j in js[1:]:
-            col = np.where(col == "", body[:, j], col)
+            col = pc.if_else(pc.equal(col, ""), body[j], col)
         cells[fld] = col
     # before the personal columns go: each row's own 姓名/地址/numbers, masked where they recur in
     # its other cells (the case id excepted: see MASKED_FIELDS)
-    own = [body[:, j] for j, h in enumerate(header) if h and norm_header(h) in personal]
-    if own and len(body):
-        names = [f for f in cells if f != "case_id"]
+    own = [body[j] for j, h in enumerate(header) if h and is_personal(h, aliases, personal)]
+    if own and n:
+        names_ = [f for f in cells if f != "case_id"]
         # dates, amounts and the first cell (mostly the case id): names only
-        typed = [k for k, f in enumerate(names) if f not in TEXT_FIELDS] + [len(names)]
-        *masked, first = mask_known_rows([cells[f] for f in names] + [first], own, names_only=typed)
-        cells.update(zip(names, masked, strict=True))
+        typed = [k for k, f in enumerate(names_) if f not in TEXT_FIELDS] + [len(names_)]
+        *masked, first = mask_own_values([cells[f] for f in names_] + [first], own, names_only=typed)
+        cells.update(zip(names_, masked, strict=True))
 
     headers = {fld: str(header[js[0]]) for fld, js in columns.items()}
-    ids = pd.Series(cells.get("case_id", np.empty(0, dtype=object)), dtype="str")
-    if ids.str.fullmatch(r"\d(?:\.\d+)?[eE]\+\d+").any():
+    if (
+        "case_id" in cells
+        and pc.any(pc.match_substring_regex(cells["case_id"], r"^\d(?:\.\d+)?[eE]\+\d+$")).as_py()
+    ):
         warnings.append(
             f"{source}：有编号显示为科学计数法（如 1.22E+21），可能被 Excel 打开另存时改坏，"
             f"不同的件会被当成重复。请直接使用平台导出的原文件。"
@@ -191,14 +247,14 @@ def build_raw(
     noted = [h for h in unmapped if norm_header(h) not in _QUIET_HEADERS and h not in shadowed]
     if noted:
         warnings.append(f"{source}：以下列未识别，已忽略：{'、'.join(noted)}。")
-    if not len(body):
+    if not n:
         warnings.append(f"{source}：表头下没有数据行。")
     report = FileReport(
         path=mask_text(str(path)),
         format=fmt,
         encoding=encoding,
-        header_line=int(lines[header_idx]),
-        rows_read=len(body),
+        header_line=int(header_line),
+        rows_read=n,
         rows_used=0,
         rows_set_aside=0,
         total_rows=0,
@@ -208,7 +264,7 @@ def build_raw(
         personal_headers=[mask_text(h) for h in dropped],
         sheet=mask_text(sheet),
         source=source,
-        exported_at=_export_time(grid[:header_idx]),
+        exported_at=_export_time(head[:header_idx]),
     )
     return Raw(report, cells, body_lines, first, first_header, headers)
 

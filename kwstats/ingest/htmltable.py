@@ -9,8 +9,7 @@ from pathlib import Path
 
 from kwstats.exceptions import InputFileError
 from kwstats.ingest.files import read_bytes
-from kwstats.ingest.grid import text_grid
-from kwstats.ingest.headers import Raw, build_raw, find_header, missing_column
+from kwstats.ingest.headers import Raw, all_blank, body_columns, build_raw, locate_header, missing_column
 from kwstats.params import Branch
 
 _MAX_SPAN = 1000  # colspan/rowspan beyond this is taken as 1 (a broken or hostile page)
@@ -163,13 +162,13 @@ def read_html(
             f"{path}：扩展名是 {path.suffix}，实际是网页（HTML）文件，但里面没有表格。"
             f"请从 12315 平台重新导出，或用 Excel 打开后另存为 .xlsx 再导入。"
         )
-    grid = text_grid(parser.rows)
-    if grid.size == 0 or not (grid != "").any():
+    head, header_idx, best = locate_header(parser.rows, aliases)
+    if all_blank(parser.rows, head):
         raise InputFileError(f"{path}：文件是空的，表格里没有任何内容。请确认导出是否成功。")
-    header_idx, best = find_header(grid, aliases)
     if header_idx is None:
-        raise missing_column(str(path), grid[best], aliases, branch)
-    lines = list(range(1, grid.shape[0] + 1))
+        raise missing_column(str(path), head[best], aliases, branch)
+    body, lines = body_columns(parser.rows, header_idx, head.shape[1])
     return build_raw(
-        path, source, "html-xls", encoding, None, grid, lines, header_idx, aliases, personal, warnings
-    )
+        path, source, "html-xls", encoding, None, head, header_idx, header_idx + 1, body, lines,
+        aliases, personal, warnings,
+    )  # fmt: skip

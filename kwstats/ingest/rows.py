@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from kwstats.ingest.grid import TEXT, empty_column
 from kwstats.ingest.headers import MASKED_FIELDS, TEXT_FIELDS, Raw, norm_header
 from kwstats.ingest.result import (
     REASON_AMOUNT_TOO_LARGE,
@@ -26,11 +28,13 @@ from kwstats.ingest.result import (
     REASON_MISSING_REGISTERED,
     REASON_NEGATIVE_AMOUNT,
     REASON_REPEATED_HEADER,
+    REASON_TOO_MANY_URGES,
     REASON_TOTAL,
     REASON_UNKNOWN_KIND,
 )
 from kwstats.ingest.values import (
     MAX_AMOUNT_YUAN,
+    MAX_URGES,
     blank_typed,
     parse_amounts,
     parse_dates,
@@ -72,10 +76,15 @@ class _Rejections:
         return self.add(mask, reason, self.header_of(fld), raw[fld].to_numpy(dtype=object))
 
 
-def _concat(raws: list[Raw], fld: str) -> pd.Series:
+def _concat(parts: list[pa.Array | pa.ChunkedArray]) -> pd.Series:
+    """Text columns of several files as one str Series (no copy)."""
+    chunks = [c for p in parts for c in (p.chunks if isinstance(p, pa.ChunkedArray) else [p])]
+    return pd.Series(pd.array(pa.chunked_array(chunks, type=TEXT), dtype="str"))
+
+
+def _field(raws: list[Raw], fld: str) -> pd.Series:
     """One field over all files as a text Series ('' where a file lacks the column)."""
-    parts = [r.cells.get(fld, np.full(len(r.lines), "", dtype=object)) for r in raws]
-    return pd.Series(np.concatenate(parts) if parts else np.empty(0, dtype=object), dtype="str")
+    return _concat([r.cells[fld] if fld in r.cells else empty_column(len(r.lines)) for r in raws])
 
 
 def parse_rows(raws: list[Raw], branch: Branch, now: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -84,10 +93,10 @@ def parse_rows(raws: list[Raw], branch: Branch, now: pd.Timestamp) -> tuple[pd.D
     `now` (naive Beijing time) bounds the event dates of files that do not state their export time.
     """
     fields = [c for c in CASE_COLUMNS if c not in ("source_file", "source_line")]
-    raw = pd.DataFrame({fld: _concat(raws, fld) for fld in fields})
+    raw = pd.DataFrame({fld: _field(raws, fld) for fld in fields})
     file_idx = np.repeat(np.arange(len(raws)), [len(r.lines) for r in raws])
     lines = np.concatenate([r.lines for r in raws]).astype(np.int64)
-    first = pd.Series(np.concatenate([r.first for r in raws]), dtype="str")
+    first = _concat([r.first for r in raws])
     first_header = np.concatenate([r.first_header for r in raws])
     names = np.array([r.report.source for r in raws], dtype=object)
     rej = _Rejections(len(raw), file_idx, [r.headers for r in raws])
@@ -130,6 +139,7 @@ def parse_rows(raws: list[Raw], branch: Branch, now: pd.Timestamp) -> tuple[pd.D
         parsed[fld] = values
     parsed["urges"], bad = parse_urges(raw["urges"])
     rej.add_field(bad, REASON_BAD_URGES, "urges", raw)
+    rej.add_field(parsed["urges"] > MAX_URGES, REASON_TOO_MANY_URGES, "urges", raw)
 
     reg, closed = parsed["registered_at"], parsed["closed_at"]
     # a date-only 办结日期 on the day of registration is not "before" it
@@ -149,8 +159,8 @@ def parse_rows(raws: list[Raw], branch: Branch, now: pd.Timestamp) -> tuple[pd.D
 
     ok = rej.open
     out = cases[ok].reset_index(drop=True)
-    for fld in MASKED_FIELDS:
-        out[fld] = mask_series(out[fld])
+    for fld in MASKED_FIELDS:  # the row's own case id (16-19 digits) is no card number
+        out[fld] = mask_series(out[fld], keep=out["case_id"])
     out = conform(out)
     rejected = _rejected_frame(rej, cases, raw)
 
@@ -269,6 +279,8 @@ def _rejected_frame(rej: _Rejections, cases: pd.DataFrame, raw: pd.DataFrame) ->
             "case_id": case_id.astype("string").mask(no_id, pd.NA),
         }
     )
+    # the case id is the key: as a run of 16-19 digits it is no card number (kwstats.masking)
+    ids = frame["case_id"]
     for col in ("source_file", "column", "value", "reason", "case_id"):
-        frame[col] = mask_series(frame[col])
+        frame[col] = mask_series(frame[col], keep=ids if col in ("value", "case_id") else None)
     return frame[list(REJECT_COLUMNS)].reset_index(drop=True)

@@ -20,6 +20,8 @@ _MIN_YEAR, _MAX_YEAR = 1990, 2099
 # digits): it is set aside. 100 亿元 is far above any consumer case, and keeps every sum exact in the
 # Decimal arithmetic of 万元 (28 significant digits).
 MAX_AMOUNT_YUAN = 1e10
+# More 催办 (urges) than this on one case is no count but a typo or a hostile cell: the row is set aside.
+MAX_URGES = 1000
 _NS_YEARS = (1678, 2261)  # representable in datetime64[ns]
 _SERIAL_MIN, _SERIAL_MAX = 20000, 80000
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # 1900 date system, Lotus leap-year bug included
@@ -148,10 +150,18 @@ def parse_flags(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_urges(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Non-negative integer (blank -> 0, '2次' accepted); returns (values, unparseable mask)."""
+    """Non-negative integer (blank -> 0, '2次' accepted); returns (values, unparseable mask).
+
+    A count above :data:`MAX_URGES` (``99999999999999999999999`` too) comes back as ``MAX_URGES + 1``,
+    never overflowing: the caller sets it aside.
+    """
     t = s.astype("str").str.normalize("NFKC").str.removesuffix("次").str.strip()
     empty = blank_typed(t)
-    num = pd.to_numeric(t.where(t.str.fullmatch(r"\+?\d+(?:\.0*)?")), errors="coerce")
-    bad = ~empty & num.isna()
-    values = num.where(~empty & ~bad, 0).astype("int64")
+    whole = t.str.fullmatch(r"\+?\d+(?:\.0*)?").fillna(False).astype(bool)
+    digits = t.str.replace(r"^\+?0*|\.0*$", "", regex=True).str.len()
+    huge = whole & (digits > len(str(MAX_URGES)))
+    num = pd.to_numeric(t.where(whole & ~huge), errors="coerce")
+    bad = ~empty & num.isna() & ~huge
+    values = num.where(~empty & ~bad & ~huge, 0).clip(upper=MAX_URGES + 1)
+    values = values.where(~huge, MAX_URGES + 1).astype("int64")
     return values, bad

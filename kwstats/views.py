@@ -1,0 +1,117 @@
+"""The analyst's tables over a computed :class:`~kwstats.report.Report`: case rows behind a number,
+rows read and set aside, deadlines. Plain DataFrames with Chinese headers (kwstats.labels); no HTML
+(kwstats.page renders) and no counting of its own beyond selecting rows.
+
+For change over time, spikes, thresholds and categories the notebook calls kwstats.investigate
+directly with the report's cases, month and cutoff.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kwstats import checks, indicators, investigate, labels
+from kwstats.deadlines import deadline_view
+from kwstats.ingest import IngestResult
+from kwstats.masking import mask_series
+from kwstats.report import Report
+
+DRILL_COLUMNS: dict[str, str] = {f: labels.case_label(f) for f in labels.DRILL_FIELDS}
+_DRILL_TEXT = ("unit", "stage", "channel", "goods_category", "problem_category", "respondent", "content")
+_DRILL_TIMES = ("registered_at", "accepted_at", "first_contact_at", "verified_at", "closed_at")
+REJECTED_LABELS = {
+    "source_file": "来源文件",
+    "source_line": "行号",
+    "column": "列",
+    "value": "值",
+    "reason": "原因",
+    "case_id": "登记编号",
+}
+
+
+def drill_view(rows: pd.DataFrame, cutoff: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Case rows with Chinese column labels and only non-personal columns (text masked again).
+
+    With a cutoff, events after it are blanked: the rows show the state the number was taken at.
+    """
+    out = rows[[c for c in DRILL_COLUMNS if c in rows]].copy()  # a frame made by hand may have fewer
+    times = [c for c in _DRILL_TIMES if c in out]
+    if cutoff is not None:
+        for col in times[1:]:
+            out[col] = out[col].where(~(out[col] > cutoff))
+    # every text column again (belt and braces); the case id is the key and stays as ingest kept it
+    for col in (c for c in (*_DRILL_TEXT, "source_file") if c in out):
+        out[col] = mask_series(out[col])
+    for col in times:
+        out[col] = out[col].dt.strftime("%Y-%m-%d %H:%M").fillna("")
+    return out.rename(columns=DRILL_COLUMNS).reset_index(drop=True)
+
+
+def behind(report: Report, unit: str | None, column: str) -> pd.DataFrame:
+    """The case rows behind one cell of the unit table, as the page shows it: `unit` a roster name or
+    全局/None, `column` the header on the page (受理量, 举报办结 …) or its field name (accepted …)."""
+    field = labels.field_from_label(column)
+    rows = indicators.cases_behind(report.cases, report.month, report.cutoff, unit, field)
+    return drill_view(rows, report.cutoff)
+
+
+def cases_of(report: Report, finding: checks.Finding) -> pd.DataFrame:
+    """The case rows behind one finding (masked view)."""
+    ids = set(finding.case_ids)
+    return drill_view(report.cases[report.cases["case_id"].isin(ids)], report.cutoff)
+
+
+def finding_cases(report: Report, kind: str) -> pd.DataFrame:
+    """The case rows behind every finding of one kind (e.g. "off_roster", "markup_in_text")."""
+    ids = {i for f in report.findings if f.kind == kind for i in f.case_ids}
+    return drill_view(report.cases[report.cases["case_id"].isin(ids)], report.cutoff)
+
+
+def pending_view(report: Report) -> pd.DataFrame:
+    """办理中: the month's accepted cases still open at the cutoff."""
+    return drill_view(indicators.pending_cases(report.cases, report.month, report.cutoff), report.cutoff)
+
+
+def ingest_summary(ingest: IngestResult) -> pd.DataFrame:
+    """One row per file read: format, encoding, rows read = used + set aside, of which total rows."""
+    rows = [
+        {
+            "文件": f.source,
+            "格式": f.format,
+            "编码": f.encoding or "",
+            "读入行": f.rows_read,
+            "使用行": f.rows_used,
+            "剔除行": f.rows_set_aside,
+            "其中合计行": f.total_rows,
+        }
+        for f in ingest.files
+    ]
+    return pd.DataFrame(rows)
+
+
+def rejected_view(ingest: IngestResult) -> pd.DataFrame:
+    """Rows set aside at ingest, with Chinese headers (values are masked by ingest)."""
+    return ingest.rejected.rename(columns=REJECTED_LABELS)
+
+
+def deadline_summary(report: Report) -> pd.DataFrame:
+    """Cases per deadline and status (rows: deadlines; columns: Chinese status labels)."""
+    ev = report.deadlines
+    if ev.empty:
+        return pd.DataFrame()
+    counts = pd.crosstab(ev["label"].astype(str), ev["status_label"].astype(str))
+    counts.index.name = "期限"
+    counts.columns.name = None
+    return counts.reset_index()
+
+
+def overdue_view(report: Report) -> pd.DataFrame:
+    """Cases past a deadline (late or still open past it) and those the calendar cannot judge."""
+    return deadline_view(pd.concat([report.overdue, report.calendar_missing]))
+
+
+def investigation_findings(report: Report) -> list[checks.Finding]:
+    """Spikes, threshold breaches and overdue cases of the month, as findings (what check lists)."""
+    spikes = investigate.spikes(report.cases, report.month)
+    breaches = investigate.threshold_breaches(report.cases, report.branch, report.month, cutoff=report.cutoff)
+    return spikes + breaches + list(report.overdue_findings)
