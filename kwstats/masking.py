@@ -9,9 +9,11 @@ and real ids (region + date + sequence) can have the shape of an ID number.
 
 :func:`mask_text` finds personal data by its shape, in any text (layout kept, digits -> ``*``):
 
-- e-mail addresses: the local part -> ``***`` (``***@qq.com``);
+- e-mail addresses: the local part -> ``***`` (``***@qq.com``), also with spaces around the @ or
+  the @ written ``(at)`` / ``[at]`` / ``【at】`` / ``#`` (then the domain must end in letters);
 - mobile numbers, first 3 and last 4 digits kept: ``13812345678`` -> ``138****5678``; prefixed
-  ``+86`` / ``0086`` / ``86`` / ``(+86)``; written 3-4-4, 3-8, 7-4 or 4-4-3;
+  ``+86`` / ``0086`` / ``86`` / ``(+86)``; written 3-4-4, 3-8, 7-4 or 4-4-3; 3-4-4 also with
+  commas, 、 or line breaks between the groups (``138，1234，0013``, a cell split over lines);
 - landlines, area code and last 4 digits kept: ``0431-8555-1234`` -> ``0431-****-1234``; area code
   in parentheses or not, local number of 7-8 digits in one or two groups; ``+86 431 …``;
 - a bare local number of 7-8 digits after 电话 / 座机 / 固话 / 宅电 / 手机 / 联系 / Tel / Phone
@@ -20,10 +22,17 @@ and real ids (region + date + sequence) can have the shape of an ID number.
   4 kept, separators allowed between region, year, month, day and sequence (6-8-4, 6-4-4-4 …);
   15-digit old ID numbers (mainland province code, a real YYMMDD, 6-6-3 allowed);
 - bank card numbers, first and last 4 digits kept: 16-19 digits written in groups of 4
-  (4-4-4-4[-1..3]) always; a 16-19-digit number written without separators when it passes the
-  Luhn check and starts like a card (3, 4, 5, 6 or 9), or follows 卡 / 账号 / 帐号 / 账户. A
-  contiguous 16-19-digit number that is neither (an order number, a case id: 9 in 10 fail Luhn)
-  is left as it is.
+  (4-4-4-4[-1..3]), and ANY standalone run of 16-19 digits, whatever its check digit (a card that
+  fails the Luhn check is still somebody's number). The exceptions, decided: the row's own case id
+  (``keep``: it is the key; ingest passes it for the row's texts and its rows set aside, and the
+  case id column itself is never masked); amounts and dates never reach 16 digits (an amount above
+  100 亿元 is set aside by ingest, a date has at most 14: ``20220105093100``); an order number of
+  16-19 digits is masked like a card (the safe side);
+- a QQ number after QQ / 企鹅 (last 2 digits kept);
+- numbers written digit by digit (``1 3 8 1 2 3 4 0 0 1 9``) or in Chinese numerals
+  (``一三八一二三四〇〇一四``; 〇/零 0, 幺/壹 1, 两/贰 2 …, mixed with digits or spaced too): a run of
+  11 that reads as a mobile, 15 or 18 as an ID number, 16-19 as a card is masked (in ASCII digits:
+  ``138****0014``); other runs (``一二三四五六七八九〇一二``, ``二〇二二年``) are words.
 
 Separators inside a number: one to three spaces, or one or two of ``- _ / .`` with up to two
 spaces around them (dots in mobiles only as ``138.1234.5678``). What counts as a space, dash, dot,
@@ -34,9 +43,9 @@ masked number comes out in ASCII; the rest of the text is left as it was.
 
 Left alone: digit runs that do not stand alone (a number glued to more digits is no phone), dates
 (``2022-01-05``, ``20220105``), amounts (``60800元``, ``1,234.50``), case ids (``202201110001``,
-``T1``, 22-digit ids) and the 12315 hotline. Masking is idempotent: masked text contains no number
-that any pattern matches again (masking repeats to a fixpoint, since masking a number can set a
-neighbour free).
+``T1``, 22-digit ids; one of 16-19 digits only as the row's own, see ``keep``) and the 12315
+hotline. Masking is idempotent: masked text contains no number that any pattern matches again
+(masking repeats to a fixpoint, since masking a number can set a neighbour free).
 
 :func:`mask_known` masks a row's *own* personal values — its 姓名, 地址 and numbers, read from the
 personal columns before ingest drops them — wherever they recur in that row's other text: a name
@@ -45,8 +54,15 @@ province / city / district is starred out, a number is starred out in any layout
 先生 / 女士 (``孙先生``, how published bulletins name people) is not masked. A recurring number
 keeps the digits :func:`mask_text` keeps of its shape, in whatever layout it recurs: the row's own
 mobile reads ``138****5678``, its landline written without the area code and without a keyword
-(``8555 1234``, which no shape catches) ``**** 1234``.
-:func:`mask_known_rows` does it for whole columns.
+(``8555 1234``, which no shape catches) ``**** 1234``. Names and addresses are matched folded
+(full-width forms as ASCII, spaces and dashes between Chinese characters dropped): 姓名 ``李 四``
+masks ``李四``, 地址 ``团山街170号`` masks ``团山街１７０号``, 姓名 ``虚竹`` masks ``虚  竹`` and ``虚-竹``,
+each starred where and as it is written. :func:`mask_known_rows` does it for whole columns.
+
+:func:`personal_header` tells a personal column by its header's words (投诉人姓名, 联系人电话, 家庭住址,
+证件号, 电子邮箱, 联系方式 …) beyond params' ``personal_headers``, but not the respondent's or a
+business's (经营地址详细地址, 被投诉方地址, 单位电话); ingest drops such a column, uses its values to
+mask the row, and reports it in ``FileReport.personal_headers``.
 """
 
 from __future__ import annotations
@@ -60,6 +76,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # ---------------------------------------------------------------------------------------------
 # normalisation: one character for one character, so that positions in the probe are positions
@@ -139,7 +157,9 @@ _LOCAL_KW = rf"(?P<kw>{_KEYWORD}{_FILLER}{{0,4}})(?P<local>{_LOCAL})(?!\d|{_S}\d
 # makes the search three times faster).
 _PERSONAL_RE = re.compile(
     r"(?<!\d)(?=[0-9(+电座固宅手联TtPpQq企])(?:"
-    + "|".join((_ID18, _MOBILE, _LANDLINE, _LANDLINE_INTL, _CARD_GROUPED, _CARD, _ID15, _LOCAL_KW, _QQ, _SPACED))
+    + "|".join(
+        (_ID18, _MOBILE, _LANDLINE, _LANDLINE_INTL, _CARD_GROUPED, _CARD, _ID15, _LOCAL_KW, _QQ, _SPACED)
+    )
     + ")",
     re.ASCII,
 )
@@ -164,7 +184,9 @@ _CN_NUMERALS = "〇零一二三四五六七八九幺两壹贰叁肆伍陆柒捌�
 _CN_TABLE = str.maketrans(_CN_NUMERALS + "０１２３４５６７８９", "0012345678912123456789" + "0123456789")
 _CN_DIGIT = f"[0-9０-９{_CN_NUMERALS}]"
 _CN_HINT = re.compile(f"[{_CN_NUMERALS}](?:[ \u3000]?{_CN_DIGIT}){{2}}")  # a quick test first
-_CN_RUN = re.compile(f"(?<!{_CN_DIGIT})(?<!{_CN_DIGIT}[ \u3000]){_CN_DIGIT}(?:[ \u3000]?{_CN_DIGIT}){{10,18}}(?![ \u3000]?{_CN_DIGIT})")
+_CN_RUN = re.compile(
+    f"(?<!{_CN_DIGIT})(?<!{_CN_DIGIT}[ \u3000]){_CN_DIGIT}(?:[ \u3000]?{_CN_DIGIT}){{10,18}}(?![ \u3000]?{_CN_DIGIT})"
+)
 _CN_SET = frozenset(_CN_NUMERALS)
 _DIGITS_X = frozenset("0123456789Xx")
 
@@ -312,7 +334,7 @@ def mask_text(text: Any, keep: str | None = None) -> Any:
     """
     if not isinstance(text, str):
         return text
-    if not text.isascii() and _CN_HINT.search(text):
+    if len(text) >= 11 and not text.isascii() and _CN_HINT.search(text):
         text = _mask_cn_numerals(text)
     if not _WORTH_A_LOOK.search(text) and not (("t" in text or "T" in text) and _AT_WORD.search(text)):
         return text
@@ -332,15 +354,41 @@ def mask_series(s: pd.Series, keep: pd.Series | None = None) -> pd.Series:
     """:func:`mask_text` over a Series, as a string Series (missing values stay missing).
 
     `keep`: the case id of each row (same length and order as `s`), passed to :func:`mask_text`.
+    Only the values that :func:`mask_text`'s quick test lets through are looked at (found a whole
+    column at a time, see :data:`_QUICK_COLUMN`); the others are returned as they are.
     """
     s = s.astype("string")
-    texts = s.tolist()
-    ids = [None] * len(texts) if keep is None else keep.astype("string").tolist()
-    out = [
-        t if t is pd.NA else mask_text(t, k if isinstance(k, str) else None)
-        for t, k in zip(texts, ids, strict=True)
-    ]
-    return pd.Series(out, index=s.index, dtype="string")
+    at = np.flatnonzero(_may_change(s))
+    if not len(at):
+        return s.copy()
+    texts = s.iloc[at].tolist()
+    if keep is None:
+        masked = [mask_text(t) for t in texts]
+    else:
+        ids = keep.astype("string").iloc[at].tolist()
+        masked = [mask_text(t, k if isinstance(k, str) else None) for t, k in zip(texts, ids, strict=True)]
+    changed = [k for k, (a, b) in enumerate(zip(texts, masked, strict=True)) if a != b]
+    out = s.copy()
+    if changed:
+        out.iloc[at[changed]] = [masked[k] for k in changed]
+    return out
+
+
+# mask_text's quick test in RE2 syntax (pyarrow's engine), to find a whole column's candidates at once:
+# a digit of any script (Python's \d), an @ or # of either width, (at)/[at], or Chinese numerals.
+# Keep it in step with mask_text: it may let through more values, never fewer.
+_QUICK_COLUMN = "|".join(
+    (r"[\p{Nd}@＠﹫#＃]", r"[Aa][Tt] {0,2}[)\]）】]", f"[{_CN_NUMERALS}](?:[ \u3000]?{_CN_DIGIT}){{2}}")
+)
+
+
+def _may_change(s: pd.Series) -> np.ndarray:
+    """Boolean per value of a string Series: may :func:`mask_text` change it (missing: False)."""
+    values = pa.array(s, from_pandas=True)
+    if not pa.types.is_large_string(values.type) and not pa.types.is_string(values.type):
+        values = values.cast(pa.large_string())
+    found = pc.match_substring_regex(values, _QUICK_COLUMN)
+    return np.asarray(found.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -618,7 +666,9 @@ _PERSONAL_HEADER = re.compile(
     r"|^(?:投诉|举报|来电|咨询|反映|诉求|申请|求助)人$",
     re.IGNORECASE,
 )
-_OTHER_SIDE_HEADER = re.compile("经营|主体|被投诉|被举报|被反映|被申请|当事人|企业|商户|商家|店铺|门店|单位|事发|发生地|涉事")
+_OTHER_SIDE_HEADER = re.compile(
+    "经营|主体|被投诉|被举报|被反映|被申请|当事人|企业|商户|商家|店铺|门店|单位|事发|发生地|涉事"
+)
 _BRACKETED_END = re.compile(r"[(\[【][^)\]】]*[)\]】]$")
 
 

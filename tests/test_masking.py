@@ -666,7 +666,19 @@ _own_values = st.one_of(
     st.lists(st.tuples(_own_values, _own_values), min_size=1, max_size=4),
     st.lists(
         st.sampled_from(
-            ["本人", "王小明", "李四", "胜利路12号", "5678", "12345678", "，", "电话 ", "李 四", "虚  竹", "胜利路１２号"]
+            [
+                "本人",
+                "王小明",
+                "李四",
+                "胜利路12号",
+                "5678",
+                "12345678",
+                "，",
+                "电话 ",
+                "李 四",
+                "虚  竹",
+                "胜利路１２号",
+            ]
             + ["王-小明", "zhang san", "ZhangSan", "a"]
         ),
         max_size=6,

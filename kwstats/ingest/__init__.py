@@ -60,7 +60,14 @@ from kwstats.ingest.result import (
     IngestResult,
 )
 from kwstats.ingest.rows import TOTAL_PREFIXES, roster_units
-from kwstats.ingest.values import MAX_AMOUNT_YUAN, MAX_URGES, parse_amounts, parse_dates, parse_flags, parse_urges
+from kwstats.ingest.values import (
+    MAX_AMOUNT_YUAN,
+    MAX_URGES,
+    parse_amounts,
+    parse_dates,
+    parse_flags,
+    parse_urges,
+)
 
 __all__ = [
     "CSV_ENCODINGS",

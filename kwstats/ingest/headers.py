@@ -42,6 +42,18 @@ TEXT_FIELDS = (
 # (region + date + sequence, 18 digits) can have the shape of an ID number.
 MASKED_FIELDS = tuple(f for f in TEXT_FIELDS if f != "case_id")
 _QUIET_HEADERS = {"序号", "行号"}  # ignored without a warning
+# The notes on columns (a second column for a field already mapped; columns not recognised), as
+# the file's reader words them below: `check` and the analyst view show them one by one, the other
+# commands sum them up in one line (:func:`is_column_note` tells them from other warnings).
+_COLUMN_NOTES = (
+    re.compile(r".*：“.*”与“.*”都可作.*列，按 params/branch\.yaml 中 headers\.\w+ 的先后采用“.*”，“.*”列未使用。"),
+    re.compile(r".*：以下列未识别，已忽略：.*。"),
+)
+
+
+def is_column_note(warning: str) -> bool:
+    """A warning that only says which columns were used or ignored (not a problem with the data)."""
+    return any(p.fullmatch(warning) for p in _COLUMN_NOTES)
 _COALESCED_FIELDS = ("respondent", "content")  # several columns may carry them (被投诉方 / 被举报方)
 
 

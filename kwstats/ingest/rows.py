@@ -49,31 +49,44 @@ TOTAL_PREFIXES = ("合计", "总计", "小计")
 
 
 class _Rejections:
-    """First problem of each row wins; later checks skip rows already set aside."""
+    """First problem of each row wins; later checks skip rows already set aside.
+
+    Only the rows set aside are touched: their reason, the header of the column and the raw cell.
+    """
 
     def __init__(self, n: int, file_idx: np.ndarray, headers: list[dict[str, str]]) -> None:
         self.reason = np.full(n, None, dtype=object)
         self.column = np.full(n, None, dtype=object)
         self.value = np.full(n, None, dtype=object)
+        self.open = np.ones(n, dtype=bool)
         self.file_idx = file_idx
         self.headers = headers
+        self._by_file: dict[str, np.ndarray] = {}
 
-    @property
-    def open(self) -> np.ndarray:
-        return pd.isna(self.reason)
-
-    def header_of(self, fld: str) -> np.ndarray:
-        by_file = np.array([h.get(fld, fld) for h in self.headers], dtype=object)
-        return by_file[self.file_idx]
+    def header_of(self, fld: str, rows: np.ndarray | None = None) -> np.ndarray:
+        """The header of `fld` in each row's file (of the given `rows`, else of every row)."""
+        if fld not in self._by_file:
+            self._by_file[fld] = np.array([h.get(fld, fld) for h in self.headers], dtype=object)
+        return self._by_file[fld][self.file_idx if rows is None else self.file_idx[rows]]
 
     def add(self, mask: Any, reason: Any, column: Any, value: Any) -> np.ndarray:
         m = np.asarray(mask, dtype=bool) & self.open
-        for arr, v in ((self.reason, reason), (self.column, column), (self.value, value)):
-            arr[m] = v[m] if isinstance(v, np.ndarray) else v
+        at = np.flatnonzero(m)
+        if len(at):
+            for arr, v in ((self.reason, reason), (self.column, column), (self.value, value)):
+                arr[at] = v[at] if isinstance(v, np.ndarray) else v
+            self.open[at] = False
         return m
 
     def add_field(self, mask: Any, reason: Any, fld: str, raw: pd.DataFrame) -> np.ndarray:
-        return self.add(mask, reason, self.header_of(fld), raw[fld].to_numpy(dtype=object))
+        m = np.asarray(mask, dtype=bool) & self.open
+        at = np.flatnonzero(m)
+        if len(at):
+            self.reason[at] = reason[at] if isinstance(reason, np.ndarray) else reason
+            self.column[at] = self.header_of(fld, at)
+            self.value[at] = raw[fld].iloc[at].to_numpy(dtype=object)
+            self.open[at] = False
+        return m
 
 
 def _concat(parts: list[pa.Array | pa.ChunkedArray]) -> pd.Series:
@@ -104,8 +117,13 @@ def parse_rows(raws: list[Raw], branch: Branch, now: pd.Timestamp) -> tuple[pd.D
     case_id = raw["case_id"]
     id_total = case_id.str.startswith(TOTAL_PREFIXES).to_numpy(dtype=bool)
     is_total = first.str.startswith(TOTAL_PREFIXES).to_numpy(dtype=bool) | id_total
-    total_col = np.where(id_total, rej.header_of("case_id"), first_header)
-    total_val = np.where(id_total, case_id.to_numpy(object), first.to_numpy(object))
+    total_col = np.full(len(raw), None, dtype=object)
+    total_val = np.full(len(raw), None, dtype=object)
+    at = np.flatnonzero(is_total)
+    if len(at):  # the cell that says 合计: the 编号 cell, else the row's first
+        by_id = id_total[at]
+        total_col[at] = np.where(by_id, rej.header_of("case_id", at), first_header[at])
+        total_val[at] = np.where(by_id, case_id.iloc[at].to_numpy(object), first.iloc[at].to_numpy(object))
     total_mask = rej.add(is_total, REASON_TOTAL, total_col, total_val)
     id_aliases = set(branch.headers["case_id"]) | {norm_header(a) for a in branch.headers["case_id"]}
     rej.add_field(case_id.isin(id_aliases), REASON_REPEATED_HEADER, "case_id", raw)
@@ -146,23 +164,21 @@ def parse_rows(raws: list[Raw], branch: Branch, now: pd.Timestamp) -> tuple[pd.D
     date_only_same_day = (closed == closed.dt.normalize()) & (closed.dt.normalize() == reg.dt.normalize())
     rej.add_field((closed < reg) & ~date_only_same_day, REASON_CLOSED_BEFORE_REGISTERED, "closed_at", raw)
 
+    # text as read ('' where blank: missing values only in the output), the unit as the roster names it
     parsed["kind"] = kind
     for fld in TEXT_FIELDS:
-        parsed[fld] = raw[fld] if fld == "case_id" else raw[fld].replace("", pd.NA)
-    parsed["unit"] = roster_units(parsed["unit"], branch)
-    parsed["closure_basis"], parsed["closed_by_stage"] = _closure(raws, file_idx, raw["stage"], branch)
-    parsed["source_file"] = pd.Series(names[file_idx], dtype="str")
+        parsed[fld] = raw[fld]
+    parsed["unit"] = _roster_categorical(raw["unit"], branch)
+    basis_codes, parsed["closed_by_stage"] = _closure(raws, file_idx, raw["stage"], branch)
     parsed["source_line"] = pd.Series(lines, dtype="int64")
     cases = pd.DataFrame(parsed, index=raw.index)
 
-    _reject_duplicates(cases, rej)
+    _reject_duplicates(cases, rej, names[file_idx])
 
     ok = rej.open
-    out = cases[ok].reset_index(drop=True)
-    for fld in MASKED_FIELDS:  # the row's own case id (16-19 digits) is no card number
-        out[fld] = mask_series(out[fld], keep=out["case_id"])
-    out = conform(out)
-    rejected = _rejected_frame(rej, cases, raw)
+    rejected = _rejected_frame(rej, raw["case_id"], names[file_idx], lines)
+    out = _output(cases, ok, basis_codes, file_idx, names)
+    del cases, parsed, raw
 
     set_aside = np.bincount(file_idx[~ok], minlength=len(raws))
     totals = np.bincount(file_idx[total_mask], minlength=len(raws))
@@ -193,30 +209,130 @@ def _date_limits(raws: list[Raw], now: pd.Timestamp) -> tuple[np.ndarray, np.nda
 def roster_units(units: pd.Series, branch: Branch) -> pd.Series:
     """Unit names as the roster writes them: a roster name or one of its aliases, compared without
     whitespace and full-/half-width differences, becomes the roster's name; other names stay as found."""
-    names = branch.unit_names()
-    text = units.astype("string")
-    key = text.str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
-    mapped = key.map(names, na_action="ignore")
-    return mapped.where(mapped.notna(), text).astype("object").where(text.notna(), pd.NA)
+    codes, labels = _roster_codes(units.astype("string"), branch)
+    out = np.full(len(codes), pd.NA, dtype=object)
+    found = codes >= 0
+    out[found] = labels[codes[found]]
+    return pd.Series(out, index=units.index, dtype="object")
+
+
+def _roster_codes(units: pd.Series, branch: Branch) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each row, -1 where missing; the roster's name, or the name as found, per code):
+    each distinct name is looked up once."""
+    codes, uniques = pd.factorize(units, use_na_sentinel=True)
+    found = pd.Series(uniques, dtype="string")
+    key = found.str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
+    mapped = key.map(branch.unit_names(), na_action="ignore")
+    labels = mapped.where(mapped.notna(), found).astype("object").to_numpy()
+    return np.asarray(codes), labels
+
+
+def _roster_categorical(units: pd.Series, branch: Branch) -> pd.Series:
+    """The unit of each row (roster names; missing where blank) as a categorical."""
+    codes, labels = _roster_codes(units.mask(units == ""), branch)
+    return _categorical(codes, labels, units.index)
+
+
+def _categorical(codes: np.ndarray, labels: np.ndarray, index: pd.Index) -> pd.Series:
+    """A categorical of `labels[codes]` (-1: missing) whose categories are those the canonical table
+    gives (see :func:`kwstats.schema.conform`): the distinct labels, sorted."""
+    present = np.unique(codes[codes >= 0]) if len(codes) else np.empty(0, dtype=np.int64)
+    categories = pd.Series(labels[present], dtype="object").astype("category").cat.categories
+    remap = np.full(len(labels) + 1, -1, dtype=np.int64)  # the last slot: code -1 stays -1
+    remap[present] = categories.get_indexer(labels[present])
+    return pd.Series(
+        pd.Categorical.from_codes(remap[codes], dtype=pd.CategoricalDtype(categories)), index=index
+    )
 
 
 def _closure(
     raws: list[Raw], file_idx: np.ndarray, stage: pd.Series, branch: Branch
-) -> tuple[pd.Series, pd.Series]:
-    """closure_basis and closed_by_stage of each row (see :mod:`kwstats.schema`).
+) -> tuple[np.ndarray, pd.Series]:
+    """closure_basis (as a code into :data:`_BASES`) and closed_by_stage of each row (see
+    :mod:`kwstats.schema`).
 
     A file with a closure-date column: "date". Without one but with a stage column: "stage", and
     closed when the stage is one of ``branch.closed_stages``. With neither: "none" (unknown).
     """
     basis_of_file = np.array(
-        ["date" if "closed_at" in r.headers else "stage" if "stage" in r.headers else "none" for r in raws],
-        dtype=object,
+        [0 if "closed_at" in r.headers else 1 if "stage" in r.headers else 2 for r in raws], dtype=np.int64
     )
-    basis = basis_of_file[file_idx] if len(raws) else np.empty(0, dtype=object)
+    basis = basis_of_file[file_idx] if len(raws) else np.empty(0, dtype=np.int64)
     closed_words = {normalize_name(w) for w in branch.closed_stages}
-    key = stage.str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
-    by_stage = (basis == "stage") & key.isin(closed_words).to_numpy(dtype=bool)
-    return pd.Series(basis, index=stage.index, dtype="object"), pd.Series(by_stage, index=stage.index)
+    codes, uniques = pd.factorize(stage)
+    key = pd.Series(uniques, dtype="str").str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
+    closed_unique = np.append(key.isin(closed_words).to_numpy(dtype=bool), False)
+    by_stage = (basis == 1) & closed_unique[np.asarray(codes)]
+    return basis, pd.Series(by_stage, index=stage.index)
+
+
+_BASES = np.array(["date", "stage", "none"], dtype=object)
+
+
+_FREE_TEXT = ("respondent", "content", "result")  # kept as text; the other text fields are categories
+
+
+def _output(
+    cases: pd.DataFrame, ok: np.ndarray, basis: np.ndarray, file_idx: np.ndarray, names: np.ndarray
+) -> pd.DataFrame:
+    """The rows kept, as the canonical case table: every text field but the case id masked
+    (:data:`MASKED_FIELDS`; categories label by label, a label with digits row by row, since the
+    row's own case id is no card number), blanks missing."""
+    at = np.flatnonzero(ok)
+    every = len(at) == len(ok)
+    index = pd.RangeIndex(len(at))
+
+    def kept(s: pd.Series) -> pd.Series:
+        return (s if every else s.iloc[at]).reset_index(drop=True)
+
+    ids = kept(cases["case_id"])
+    out: dict[str, pd.Series] = {"case_id": ids}
+    for c in CASE_COLUMNS:
+        if c in cases and c not in out and c not in TEXT_FIELDS and c != "kind":
+            out[c] = kept(cases[c])
+    out["kind"] = _text_categorical(kept(cases["kind"]), ids, masked=False)
+    for fld in TEXT_FIELDS:
+        if fld == "case_id":
+            continue
+        col = kept(cases[fld])
+        if fld in _FREE_TEXT:
+            out[fld] = mask_series(col.mask(col == ""), keep=ids) if fld in MASKED_FIELDS else col
+        elif fld == "unit":
+            out[fld] = _mask_categorical(col, ids)
+        else:
+            out[fld] = _text_categorical(col.mask(col == ""), ids, masked=fld in MASKED_FIELDS)
+    out["closure_basis"] = _categorical(basis[at], _BASES, index)
+    out["source_file"] = _categorical(file_idx[at], names, index)
+    return conform(pd.DataFrame(out, index=index))
+
+
+def _text_categorical(col: pd.Series, ids: pd.Series, masked: bool = True) -> pd.Series:
+    """Text (missing where NA) as a categorical, masked when `masked`."""
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    cat = _categorical(np.asarray(codes), np.asarray(uniques, dtype=object), col.index)
+    return _mask_categorical(cat, ids) if masked else cat
+
+
+def _mask_categorical(cat: pd.Series, ids: pd.Series) -> pd.Series:
+    """A categorical with its labels masked: each label once, a label with a digit row by row with
+    the row's case id (see :func:`kwstats.masking.mask_text`)."""
+    labels = np.asarray(cat.cat.categories, dtype=object)
+    codes = np.asarray(cat.cat.codes, dtype=np.int64)
+    if not len(labels):
+        return _categorical(codes, labels, cat.index)
+    masked = mask_series(pd.Series(labels, dtype="str")).to_numpy(dtype=object)
+    digits = pd.Series(labels, dtype="str").str.contains(r"\d", regex=True).to_numpy(dtype=bool)
+    if not digits.any():  # (categories: those of the rows kept only)
+        return _categorical(codes, masked, cat.index)
+    rows = np.flatnonzero(np.isin(codes, np.flatnonzero(digits)))
+    per_row = mask_series(
+        pd.Series(labels[codes[rows]], dtype="str"), keep=ids.iloc[rows].reset_index(drop=True)
+    )
+    extra = per_row.to_numpy(dtype=object)
+    all_labels = np.concatenate([masked, extra])
+    new_codes = codes.copy()
+    new_codes[rows] = len(masked) + np.arange(len(rows))
+    return _categorical(new_codes, all_labels, cat.index)
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -225,23 +341,28 @@ def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     return eq | (a.isna().to_numpy() & b.isna().to_numpy())
 
 
-def _reject_duplicates(cases: pd.DataFrame, rej: _Rejections) -> None:
-    """Set aside later rows whose case id was already seen: identical, or conflicting (first kept)."""
-    open_rows = cases[rej.open]
-    dup = open_rows["case_id"].duplicated(keep="first")
+def _reject_duplicates(cases: pd.DataFrame, rej: _Rejections, sources: np.ndarray) -> None:
+    """Set aside later rows whose case id was already seen: identical, or conflicting (first kept).
+
+    `sources`: the file each row came from (as rows name it).
+    """
+    open_at = np.flatnonzero(rej.open)
+    ids = cases["case_id"].iloc[open_at]
+    dup = ids.duplicated(keep="first").to_numpy()
     if not dup.any():
         return
-    firsts = open_rows[~dup].set_index("case_id")
-    later = open_rows[dup]
-    ref = firsts.loc[later["case_id"]].set_index(later.index)
-    where = ref["source_file"].to_numpy(dtype=object)
-    line = ref["source_line"].to_numpy(dtype=np.int64)
-    at = later.index.to_numpy()
-    differing = np.full(len(later), "", dtype=object)
+    first_at = pd.Series(open_at[~dup], index=ids.iloc[np.flatnonzero(~dup)].to_numpy(dtype=object))
+    at = open_at[dup]
+    ref_at = first_at.loc[ids.iloc[np.flatnonzero(dup)].to_numpy(dtype=object)].to_numpy()
+    later = cases.iloc[at].reset_index(drop=True)
+    ref = cases.iloc[ref_at].reset_index(drop=True)
+    where = sources[ref_at]
+    line = cases["source_line"].to_numpy()[ref_at]
+    differing = np.full(len(at), "", dtype=object)
     for c in CASE_COLUMNS:
         if c in ("case_id", "source_file", "source_line", "closure_basis", "closed_by_stage"):
             continue
-        header = rej.header_of(c)[at]
+        header = rej.header_of(c, at)
         differing = differing + np.where(_same(later[c], ref[c]), "", "、" + header)
     reasons = np.array(
         [
@@ -254,27 +375,31 @@ def _reject_duplicates(cases: pd.DataFrame, rej: _Rejections) -> None:
     )
     full = np.empty(len(cases), dtype=object)
     full[at] = reasons
+    values = np.empty(len(cases), dtype=object)
+    values[at] = cases["case_id"].iloc[at].to_numpy(dtype=object)
     mask = np.zeros(len(cases), dtype=bool)
     mask[at] = True
-    rej.add(mask, full, rej.header_of("case_id"), cases["case_id"].to_numpy(dtype=object))
+    column = np.empty(len(cases), dtype=object)
+    column[at] = rej.header_of("case_id", at)
+    rej.add(mask, full, column, values)
 
 
-def _rejected_frame(rej: _Rejections, cases: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
+def _rejected_frame(rej: _Rejections, ids: pd.Series, sources: np.ndarray, lines: np.ndarray) -> pd.DataFrame:
     """The set-aside rows in REJECT_COLUMNS, in file and line order; every text masked.
 
     Rows set aside can hold anything (a trailing note such as 制表人：张三 联系电话：… lands in the
     编号 column), so each text column goes through :func:`kwstats.masking.mask_series`.
     """
-    bad = ~rej.open
-    case_id = raw["case_id"][bad]
-    reasons = pd.Series(rej.reason[bad], index=case_id.index, dtype="string")
+    bad = np.flatnonzero(~rej.open)
+    case_id = pd.Series(ids.iloc[bad].to_numpy(dtype=object), dtype="str")
+    reasons = pd.Series(rej.reason[bad], dtype="string")
     no_id = (case_id == "") | reasons.isin([REASON_TOTAL, REASON_REPEATED_HEADER])
     frame = pd.DataFrame(
         {
-            "source_file": cases["source_file"][bad].astype("string"),
-            "source_line": cases["source_line"][bad].astype("int64"),
-            "column": pd.Series(rej.column[bad], index=case_id.index, dtype="string"),
-            "value": pd.Series(rej.value[bad], index=case_id.index, dtype="string"),
+            "source_file": pd.Series(sources[bad], dtype="string"),
+            "source_line": pd.Series(lines[bad], dtype="int64"),
+            "column": pd.Series(rej.column[bad], dtype="string"),
+            "value": pd.Series(rej.value[bad], dtype="string"),
             "reason": reasons,
             "case_id": case_id.astype("string").mask(no_id, pd.NA),
         }
