@@ -19,6 +19,7 @@ from typing import Any
 
 import matplotlib.colors as mcolors
 import matplotlib.ticker as mticker
+import matplotlib.transforms as mtransforms
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -43,6 +44,7 @@ BAND_COLOR = "#c6dbef"
 BELOW_FACE = "#fddbc7"
 BELOW_EDGE = "#b2182b"
 ACCEPTED_FACE = "#bdbdbd"
+RATE_TOP = 110.0  # %: the top of a trend panel's rate scale
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
 
 
@@ -323,27 +325,61 @@ def unit_trends(
         ax.yaxis.set_major_locator(mticker.MaxNLocator(integer=True, nbins=3))
         ax.tick_params(axis="y", labelsize=7, length=2, pad=1)
         ax.tick_params(axis="x", labelsize=7, length=2, pad=1)
-        rate_ax = ax.twinx()
-        rate_ax.axhline(
-            threshold, color=BELOW_EDGE, linestyle="--", linewidth=0.8, gid=f"kw-threshold:{unit}"
+        # The rate shares the panel: x in months, y from 0 to RATE_TOP % over the panel's height, its
+        # scale written on the right (a twin axes per panel would double the chart's drawing time).
+        rate_tf = mtransforms.blended_transform_factory(
+            ax.transData, mtransforms.Affine2D().scale(1, 1 / RATE_TOP) + ax.transAxes
         )
-        rate_ax.plot(x, rate_u, color=SERIES_COLOR, linewidth=1.2, gid=f"kw-rate:{unit}")
+        ax.plot(
+            [-0.5, len(cols) - 0.5],
+            [threshold, threshold],
+            transform=rate_tf,
+            color=BELOW_EDGE,
+            linestyle="--",
+            linewidth=0.8,
+            gid=f"kw-threshold:{unit}",
+        )
+        ax.plot(x, rate_u, transform=rate_tf, color=SERIES_COLOR, linewidth=1.2, gid=f"kw-rate:{unit}")
         ok = ~np.isnan(rate_u) & (rate_u >= threshold)
         below = ~np.isnan(rate_u) & (rate_u < threshold)
-        rate_ax.plot(x[ok], rate_u[ok], linestyle="none", marker="o", markersize=2.8, color=SERIES_COLOR)
-        rate_ax.plot(
+        ax.plot(
+            x[ok],
+            rate_u[ok],
+            transform=rate_tf,
+            linestyle="none",
+            marker="o",
+            markersize=2.8,
+            color=SERIES_COLOR,
+        )
+        ax.plot(
             x[below],
             rate_u[below],
+            transform=rate_tf,
             linestyle="none",
             marker="v",
             markersize=4,
             color=BELOW_EDGE,
             gid=f"kw-below:{unit}",
         )
-        rate_ax.set_ylim(0, 110)
-        rate_ax.yaxis.set_major_locator(mticker.FixedLocator([0, threshold, 100]))
-        rate_ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _pos: f"{v:g}%"))
-        rate_ax.tick_params(axis="y", labelsize=7, length=2, pad=1, colors=SERIES_COLOR)
+        for v in (0, threshold, 100):
+            ax.plot(
+                [1.0, 1.025],
+                [v / RATE_TOP] * 2,
+                transform=ax.transAxes,
+                clip_on=False,
+                color=SERIES_COLOR,
+                lw=0.6,
+            )
+            ax.text(
+                1.035,
+                v / RATE_TOP,
+                f"{v:g}%",
+                transform=ax.transAxes,
+                ha="left",
+                va="center",
+                fontsize=7,
+                color=SERIES_COLOR,
+            )
         if not counts_u.any():
             ax.text(
                 0.5,
@@ -367,9 +403,7 @@ def unit_trends(
             color=BELOW_EDGE if is_below else INK,
             pad=2,
         )
-        for side in ("top",):
-            ax.spines[side].set_visible(False)
-            rate_ax.spines[side].set_visible(False)
+        ax.spines["top"].set_visible(False)
         _month_ticks(ax, [c[2:] for c in cols], every=3)
     fig.suptitle(f"各单位月受理量与办结率（{cols[0]} 至 {cols[-1]}）", fontsize=11, fontweight="bold")
     fig.legend(

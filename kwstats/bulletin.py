@@ -14,6 +14,7 @@ The details of each step live in its module; this one holds none of its own.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import sys
@@ -21,10 +22,18 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from kwstats import kernel, render
+from kwstats import kernel, provenance, render
 from kwstats.cache import save_ingest
-from kwstats.exceptions import KwstatsError, NotebookExecutionError
-from kwstats.outputs import clean_leftovers, month_lock, prepare_out_dir, scratch_folder, swap_in
+from kwstats.exceptions import KwstatsError, NotebookExecutionError, OutputPathError
+from kwstats.outputs import (
+    check_target,
+    clean_leftovers,
+    month_lock,
+    output_error_text,
+    prepare_out_dir,
+    scratch_folder,
+    swap_in,
+)
 from kwstats.period import CutoffLike, Period
 from kwstats.preflight import preflight
 from kwstats.run import Run, kernel_parameters, resolve_run
@@ -75,37 +84,47 @@ def build_bulletin(
     if run.sample:
         log.warning("使用合成样例数据（演示用的虚构案件），通报中会标明“演示”。")
     out_root = prepare_out_dir(out_dir)
-    # nbconvert loads while the kernel works (the parent only waits for it then)
-    warming = threading.Thread(target=render.warm_up, name="nbconvert-warm-up", daemon=True)
+    check_target(out_root, run.period.folder)  # a file or a link where the month's folder goes
     ingest = load_cases(
         run.branch, run.data, progress=progress_line if progress and sys.stderr.isatty() else None
     )
     checked = preflight(run, ingest)
     if checked.set_aside:
         log.warning("%s", checked.set_aside)
+    built_from = provenance.record(run, ingest)  # input/params hashes, versions: the notebook's metadata
     folder = run.period.folder  # another cutoff never overwrites the month's official bulletin
+    failed = out_root / f"{folder}-failed.ipynb"
     with month_lock(out_root, folder, wait=wait):
         clean_leftovers(out_root, folder)
+        check_target(out_root, folder)
         with scratch_folder(out_root, folder) as scratch:
-            save_ingest(ingest, scratch / INGEST_DIR)
-            executed = _execute(run, scratch, out_root / f"{folder}-failed.ipynb", warming, progress)
-            shutil.rmtree(scratch / INGEST_DIR)
-            warming.join()
-            _convert(run, executed, scratch, progress)
+            try:  # a full disk (or one turned read-only) while writing: one Chinese line, exit 2
+                save_ingest(ingest, scratch / INGEST_DIR)
+                kernel.load_papermill()  # first: nbconvert's import would delay the kernel's start
+                # nbconvert loads while the kernel works (the parent only waits for the kernel then)
+                warming = threading.Thread(target=render.warm_up, name="nbconvert-warm-up", daemon=True)
+                warming.start()
+                executed = _execute(run, scratch, failed, progress)
+                shutil.rmtree(scratch / INGEST_DIR)
+                provenance.stamp(executed, built_from, scratch / OUTPUTS["执行后的 notebook"])
+                warming.join()
+                _convert(run, executed, scratch, progress)
+            except OSError as exc:
+                raise OutputPathError(output_error_text(out_root, exc)) from None
             swap_in(scratch, out_root / folder)
+        with contextlib.suppress(OSError):  # an earlier failure's notebook no longer says anything true
+            failed.unlink(missing_ok=True)
     final = out_root / folder
     _say(progress, f"完成：{final}")
     return {label: final / name for label, name in OUTPUTS.items()}
 
 
-def _execute(run: Run, scratch: Path, kept: Path, warming: threading.Thread, progress: bool):
+def _execute(run: Run, scratch: Path, kept: Path, progress: bool):
     """Execute the notebook in the scratch folder; relay its warnings (the set-aside line was said
     already). A failed run keeps its executed notebook beside the month's folder."""
     executed = scratch / OUTPUTS["执行后的 notebook"]
     parameters = {**kernel_parameters(run), "ingest_dir": INGEST_DIR, "output_dir": "."}
     _say(progress, f"执行通报 notebook（{run.period.key}，约需十几秒）……")
-    kernel.load_papermill()  # first, so that the kernel starts before nbconvert's import competes
-    warming.start()
     try:
         nb = kernel.execute_notebook(
             executed,
@@ -116,15 +135,25 @@ def _execute(run: Run, scratch: Path, kept: Path, warming: threading.Thread, pro
     except KwstatsError:  # the kernel's error, as its own kwstats class or NotebookExecutionError
         _keep(executed, kept)
         raise
-    for notice in kernel.notebook_warnings(nb):
-        if notice["kind"] != "set_aside":
+    notices = kernel.notebook_warnings(nb)
+    for notice in notices:
+        if notice["kind"] not in ("set_aside", "column_notes"):
             log.warning("%s", notice["message"])
+    columns = [n["message"] for n in notices if n["kind"] == "column_notes"]
+    if columns:  # listed in the analyst page and by check: one line here
+        log.warning(
+            "导出文件的列有 %d 条说明（同一项有两列时用了哪一列、哪些列未识别），不影响统计；见分析版"
+            "的 ⚠ 提示，或运行 kwstats check --month %s。",
+            len(columns),
+            run.period.key,
+        )
     return nb
 
 
 def _keep(executed: Path, kept: Path) -> None:
-    if executed.exists():
-        shutil.copyfile(executed, kept)
+    with contextlib.suppress(OSError):  # a full disk must not hide the notebook's own error
+        if executed.exists():
+            shutil.copyfile(executed, kept)
 
 
 def _convert(run: Run, nb, scratch: Path, progress: bool) -> None:

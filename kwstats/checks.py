@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -24,9 +24,13 @@ from kwstats.indicators import (
     month_cohort,
 )
 from kwstats.ingest import REASON_TOTAL
+from kwstats.labels import EXPORT_LABELS
 from kwstats.masking import mask_text
 from kwstats.params import Branch, RosterEntry
 from kwstats.rates import closure_rate, format_rate
+
+if TYPE_CHECKING:
+    from kwstats.deadlines import DeadlineRules
 
 KIND_LABELS = {
     "off_roster": "名册外单位",
@@ -48,6 +52,7 @@ KIND_LABELS = {
     "due_mismatch": "到期日不符",
     "due_unchecked": "到期日未核对",
     "calendar_missing": "日历未覆盖",
+    "empty_month": "本月无案件",
 }
 SEVERITY_LABELS = {"error": "错误", "warning": "注意", "info": "信息"}
 MARKUP_PATTERN = r"<\s*[A-Za-z/!]"
@@ -418,14 +423,22 @@ def _guess_entry(name: str, branch: Branch) -> RosterEntry | None:
 
 
 def off_roster_share(
-    cases: pd.DataFrame, branch: Branch, month: str, cutoff: pd.Timestamp | None = None, *, top: int = 10
+    cases: pd.DataFrame,
+    branch: Branch,
+    month: str,
+    cutoff: pd.Timestamp | None = None,
+    *,
+    top: int = 10,
+    official: bool = True,
 ) -> OffRosterShare:
     """The share of the month's accepted cases that no roster row counts, the unmatched names, and
     when it passes ``branch.off_roster_warn_share`` a Chinese warning naming them with the roster
     lines (aliases) to paste into params/branch.yaml.
 
     Unit names were already matched against the roster and its aliases at ingest; what is left here
-    is what no alias covers. `top` limits the names listed in the message.
+    is what no alias covers. `top` limits the names listed in the message. Cases without any unit
+    are no alias problem: the message says the export lacks their unit. `official`: the message is
+    for an official run (which stops above the stop share); otherwise it says an official run would.
     """
     cutoff = default_cutoff(month) if cutoff is None else cutoff
     acc = accepted_cases(month_cohort(cases, month, cutoff))
@@ -451,7 +464,11 @@ def off_roster_share(
         if names:
             message += f"未匹配的承办单位：{listed}。"
         if unassigned:
-            message += f"没有承办单位的 {unassigned} 件。"
+            unit_headers = "、".join(branch.headers.get("unit", [])[:2]) or "承办单位"
+            message += (
+                f"没有承办单位的 {unassigned} 件：导出中这些件的 {unit_headers} 一栏为空（或导出没有这一列），"
+                f"这不是别名的问题，请在平台导出时带上并填好承办单位，再重新导出。"
+            )
         by_entry: dict[int, list[str]] = {}
         unknown: list[str] = []
         for name, _ in shown:
@@ -476,10 +493,15 @@ def off_roster_share(
                 f"如确实不在名册中，可不理会。"
             )
         if stop:
-            message += (
+            limit = (
                 f"名册外的比例超过 {100 * branch.off_roster_stop_share:.0f}%（params/branch.yaml 的 "
-                f"off_roster_stop_share），正式通报不予生成；补上别名后重新运行，或用 --draft 生成草稿。"
+                f"off_roster_stop_share）"
             )
+            fix = "补上别名" if names and not unassigned else "补上承办单位" if not names else "补上别名和承办单位"
+            if official:
+                message += f"{limit}，正式通报不予生成；{fix}后重新运行，或用 --draft 生成草稿。"
+            else:
+                message += f"{limit}：{fix}之前，正式通报不会生成（草稿和核对不受影响）。"
     return OffRosterShare(
         month=month,
         accepted=len(acc),
@@ -506,11 +528,14 @@ DUE_CHECK_COLUMNS = (
     "computed_due",
     "difference_days",
     "status",
+    "unchecked_reason",
 )
 DUE_STATUS_LABELS = {"agree": "一致", "disagree": "不一致", "not_computed": "无法核对"}
 
 
-def due_date_check(cases: pd.DataFrame, evaluation: pd.DataFrame, branch: Branch) -> pd.DataFrame:
+def due_date_check(
+    cases: pd.DataFrame, evaluation: pd.DataFrame, branch: Branch, *, rules: DeadlineRules | None = None
+) -> pd.DataFrame:
     """Each case carrying the platform's due date (到期时间) beside kwstats' due date for the deadline
     that date stands for (``branch.due_at_rules``, by kind: mediation for 投诉, report_verification
     for 举报).
@@ -518,7 +543,8 @@ def due_date_check(cases: pd.DataFrame, evaluation: pd.DataFrame, branch: Branch
     `evaluation` is :func:`kwstats.deadlines.evaluate_deadlines`' frame (one row per case × rule);
     only the cases it evaluated are checked (pass the month's). Both are compared as days. ``status``: "agree", "disagree" (``difference_days`` = platform −
     computed, in calendar days), or "not_computed" (kwstats has no due date for it: the rule's start
-    event is not in the export, the rule is unconfirmed, or the case was not evaluated).
+    event is not in the export, the rule is unconfirmed, or the case was not evaluated);
+    ``unchecked_reason`` says which, in Chinese (`rules` lets it name the missing start column).
     """
     evaluated = cases["case_id"].astype(str).isin(set(evaluation["case_id"].astype(str)))
     with_due = cases[evaluated & cases["due_at"].notna() & cases["kind"].isin(list(branch.due_at_rules))]
@@ -530,10 +556,12 @@ def due_date_check(cases: pd.DataFrame, evaluation: pd.DataFrame, branch: Branch
             "unit": with_due["unit"].astype("object").to_numpy(),
             "kind": with_due["kind"].astype(str).to_numpy(),
             "platform_due": with_due["due_at"].dt.normalize().to_numpy(),
+            "registered_at": with_due["registered_at"].to_numpy(),
         }
     )
     frame["key"] = frame["kind"].map(branch.due_at_rules)
-    ev = evaluation[["case_id", "key", "label", "due_date"]].copy()
+    extra = [c for c in ("status", "calendar_missing_year") if c in evaluation]
+    ev = evaluation[["case_id", "key", "label", "due_date", *extra]].rename(columns={"status": "judged"})
     ev["case_id"] = ev["case_id"].astype(str)
     ev["key"] = ev["key"].astype(str)
     ev = ev.drop_duplicates(["case_id", "key"])
@@ -544,8 +572,29 @@ def due_date_check(cases: pd.DataFrame, evaluation: pd.DataFrame, branch: Branch
     out["status"] = "not_computed"
     out.loc[diff.notna() & (diff == 0), "status"] = "agree"
     out.loc[diff.notna() & (diff != 0), "status"] = "disagree"
+    out["unchecked_reason"] = [
+        _why_unchecked(row, rules) if row.status == "not_computed" else ""
+        for row in out.itertuples(index=False)
+    ]
     out["label"] = out["label"].fillna(out["key"])
     return out[list(DUE_CHECK_COLUMNS)]
+
+
+def _why_unchecked(row: Any, rules: DeadlineRules | None) -> str:
+    """Why kwstats has no due date to hold the platform's against, for one case."""
+    if pd.isna(row.label):
+        return "该件未参与期限判断"
+    if getattr(row, "judged", None) == "unconfirmed":
+        return "期限规则未确认（deadlines.yaml 中 confirmed: false）"
+    year = getattr(row, "calendar_missing_year", None)
+    if year is not None and pd.notna(year):
+        return f"工作日历未覆盖 {int(year)} 年（需补 params/calendar.yaml）"
+    rule = None
+    if rules is not None and pd.notna(row.registered_at):
+        rule = rules.rule_for(str(row.key), pd.Timestamp(row.registered_at).date())
+    if rule is not None:
+        return f"导出没有{EXPORT_LABELS.get(rule.start, rule.start)}（期限的起算时间）"
+    return "导出缺少期限的起算时间"
 
 
 def due_date_findings(check: pd.DataFrame, month: str | None = None) -> list[Finding]:
@@ -575,16 +624,20 @@ def due_date_findings(check: pd.DataFrame, month: str | None = None) -> list[Fin
         )
     unchecked = check[check["status"] == "not_computed"]
     if len(unchecked):
+        if "unchecked_reason" in unchecked:
+            reasons = unchecked["unchecked_reason"].replace("", "导出缺少期限的起算时间")
+        else:
+            reasons = pd.Series("导出缺少期限的起算时间", index=unchecked.index)
+        counts = reasons.value_counts(sort=False)
+        counts = counts.sort_values(ascending=False, kind="stable")
+        why = "；".join(f"{reason} {n} 件" for reason, n in counts.items())
         findings.append(
             Finding(
                 kind="due_unchecked",
                 severity="info",
                 month=month,
-                message=(
-                    f"{len(unchecked)} 件有平台到期时间，但 kwstats 算不出对应的到期日（导出缺少起算时间，"
-                    f"或期限规则未确认，或工作日历未覆盖该年），未能核对。"
-                ),
-                numbers={"count": len(unchecked)},
+                message=f"{len(unchecked)} 件有平台到期时间，但 kwstats 算不出对应的到期日，未能核对：{why}。",
+                numbers={"count": len(unchecked), "reasons": {str(k): int(v) for k, v in counts.items()}},
                 case_ids=tuple(unchecked["case_id"].astype(str)),
             )
         )

@@ -64,6 +64,12 @@ def sheet_name(finding: Finding, number: int, taken: set[str]) -> str:
     return name
 
 
+def sheet_names(findings: Sequence[Finding]) -> list[str | None]:
+    """Each finding's sheet name, numbered from 1 in order (None for a finding without cases)."""
+    taken: set[str] = set()
+    return [sheet_name(f, i, taken) if f.case_ids else None for i, f in enumerate(findings, start=1)]
+
+
 def _cutoff(cutoff: Any) -> pd.Timestamp | None:
     if cutoff is None or (isinstance(cutoff, str) and not cutoff.strip()):
         return None
@@ -151,8 +157,7 @@ def write_drilldown_xlsx(
         )
         fmt = _formats(wb)
         index = wb.add_worksheet(INDEX_SHEET)
-        taken: set[str] = set()
-        names = [sheet_name(f, i, taken) if f.case_ids else None for i, f in enumerate(findings, start=1)]
+        names = sheet_names(findings)
 
         title = "发现及其案件明细（文本已脱敏）"
         if cut is not None:

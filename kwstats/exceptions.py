@@ -77,5 +77,14 @@ class OutputPathError(UsageError):
     """An output folder (``--out``) is a file, lies under a file, or cannot be written: a usage error."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP ended the run: it is cleaned up like a Ctrl-C (kernel shut down, scratch folder
+    removed, the previous bulletin intact) and the CLI exits 128 + the signal's number (143, 129)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 class MonthLockedError(KwstatsError):
     """Another run is building the same month's bulletin into the same folder (``--no-wait``)."""

@@ -11,6 +11,7 @@ closure: the rates it enters are blank (NaN), never 0 %.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -252,6 +253,8 @@ class MonthSummary:
     closure_unknown: int = 0
     # accepted cases counted closed by their stage at the export (no closure date in their export)
     closed_by_stage: int = 0
+    # accepted cases whose closure, closed or not, is their stage at the export
+    stage_basis: int = 0
     # what the bulletin must say about where closure comes from ("" when every case has a closure date)
     closure_note: str = ""
     closure_note_official: str = ""  # its short form, for the bulletin's table note
@@ -312,6 +315,9 @@ def summarize(
         off_roster={str(u): int(n) for u, n in off["accepted"].items()},
         closure_unknown=int(unknown.sum()),
         closed_by_stage=int(by_stage.sum()),
+        stage_basis=int((acc["closure_basis"].astype("object") == "stage").sum())
+        if "closure_basis" in acc
+        else 0,
         closure_note=closure_note(cases, branch, month, cutoff),
         closure_note_official=closure_note(cases, branch, month, cutoff, official=True),
     )
@@ -367,11 +373,15 @@ def closure_note(
 def cases_behind(
     cases: pd.DataFrame, month: str, cutoff: pd.Timestamp, unit: str | None, column: str
 ) -> pd.DataFrame:
-    """The case rows behind one cell of the unit table (unit None or 全局 = all units)."""
+    """The case rows behind one cell of the unit table (unit None or 全局 = all units; the column by
+    its field name or the header the page shows, 受理量 …)."""
     cohort = accepted_cases(month_cohort(cases, month, cutoff))
     if unit not in (None, GLOBAL_UNIT):
         cohort = cohort[cohort["unit"] == unit]
     flags = _case_flags(cohort, cutoff)
+    if column not in COUNT_COLUMNS:
+        with contextlib.suppress(KeyError):  # an unknown label is said below, with the choices
+            column = labels.field_from_label(column)
     if column not in COUNT_COLUMNS:
         raise KeyError(f"表中没有“{column}”这一列，可选：{'、'.join(COUNT_COLUMNS)}")
     return cohort[flags[column].to_numpy(dtype=bool)]

@@ -18,17 +18,19 @@ go to an anonymous temporary file, so nothing it prints while being shut down re
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import signal
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from kwstats import notebook as bulletin_notebook
 from kwstats.exceptions import KwstatsError, NotebookExecutionError, error_class
 from kwstats.outputs import interrupts_deferred
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "monthly_bulletin.ipynb"
 WARNINGS_MIME = "application/vnd.kwstats.warnings+json"
 
 
@@ -89,11 +91,12 @@ def execute_notebook(
     parameters: dict[str, Any],
     *,
     cwd: Path,
-    notebook: Path = NOTEBOOK,
+    notebook: Path | None = None,
     failure_note: str = "",
 ) -> Any:
     """Run the parameterised notebook with papermill in `cwd`; return the executed notebook (also
-    written to `out_path`). A failing cell raises :func:`kernel_error`'s exception, `failure_note`
+    written to `out_path`). `notebook` defaults to the .ipynb built from notebooks/monthly_bulletin.py
+    (kwstats.notebook). A failing cell raises :func:`kernel_error`'s exception, `failure_note`
     appended (where the failed notebook is kept)."""
     import papermill as pm  # third-party and slow to import: only a bulletin run needs it
     from nbclient.exceptions import DeadKernelError
@@ -102,7 +105,7 @@ def execute_notebook(
     watch = _KernelWatch()
     try:
         return pm.execute_notebook(
-            str(notebook),
+            str(notebook or bulletin_notebook.executable()),
             str(out_path),
             parameters=parameters,
             kernel_name="python3",
@@ -129,12 +132,21 @@ def execute_notebook(
             watch.close()
 
 
+_OS_ERRORS = {"OSError", "IOError"}
+_FULL_OR_READ_ONLY = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
 def kernel_error(
     ename: str, evalue: str, exec_count: int | None = None, source: str = "", note: str = ""
-) -> KwstatsError:
+) -> KwstatsError | OSError:
     """The error to raise for a cell that failed with `ename: evalue`: a kwstats error keeps its own
-    class and Chinese message (so a params mistake is still a usage error); anything else names the
-    cell by its execution count (the ``In [n]`` of the kept notebook) and its first line."""
+    class and Chinese message (so a params mistake is still a usage error); a full or read-only disk
+    (the kernel writes only in the run's scratch folder) is the OSError it was, for the caller to
+    say as an output-folder error; anything else names the cell by its execution count (the
+    ``In [n]`` of the kept notebook) and its first line."""
+    code = re.match(r"\[Errno (\d+)\]", str(evalue))
+    if ename in _OS_ERRORS and code and int(code.group(1)) in _FULL_OR_READ_ONLY:
+        return OSError(int(code.group(1)), os.strerror(int(code.group(1))))
     cls = error_class(ename)
     if cls is not None:
         return cls.from_message(f"{str(evalue).rstrip('。')}。{note}")

@@ -23,11 +23,14 @@ A run for month M writes ``<out>/M/`` (``M_截至…`` for another cutoff; "the 
    of the next run, which puts ``.M.old`` back.
 
 ``M`` stays a plain folder, so ``outputs/2022-01/bulletin.html`` opens, copies and zips as before,
-and a folder written by an older kwstats is replaced the same way.
+and a folder written by an older kwstats is replaced the same way. A file or a link where ``M`` goes is
+refused before anything is read (:func:`check_target`): kwstats neither replaces a clerk's link nor
+writes where it points.
 
 Ctrl-C (KeyboardInterrupt) anywhere: the kernel is shut down (kwstats.kernel), the scratch folder
 removed, the previous bulletin untouched, and KeyboardInterrupt reaches the caller (the CLI prints one
-line and exits 130). A swap or a clean-up in progress is finished first (:func:`interrupts_deferred`).
+line and exits 130). The CLI turns SIGTERM and SIGHUP into the same (``exceptions.Terminated``, exit
+143 and 129). A swap or a clean-up in progress is finished first (:func:`interrupts_deferred`).
 """
 
 from __future__ import annotations
@@ -171,12 +174,12 @@ def clean_leftovers(out_root: Path, folder: str) -> list[Path]:
     stale scratch folders. Call it holding the folder's lock. Returns the folders removed."""
     final, aside = out_root / folder, out_root / f".{folder}.old"
     removed = []
-    if aside.is_dir() and not aside.is_symlink():
+    if aside.exists() or aside.is_symlink():  # a folder; a file or a link an older kwstats moved aside
         if not final.exists() and not final.is_symlink():
             os.rename(aside, final)
             log.warning("上次运行在替换通报时被中断：已把原有通报恢复到 %s。", final)
         else:
-            shutil.rmtree(aside, ignore_errors=True)
+            _remove(aside)
             removed.append(aside)
     pattern = _scratch_pattern(folder)
     for entry in out_root.iterdir():
@@ -184,6 +187,30 @@ def clean_leftovers(out_root: Path, folder: str) -> list[Path]:
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed
+
+
+def _remove(path: Path) -> None:
+    """Delete a folder with its contents, or a file, or a link (never what the link points to)."""
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def check_target(out_root: Path, folder: str) -> None:
+    """The month's folder is a plain folder or absent: a file or a link in its place is refused with
+    OutputPathError (a usage error), before anything is read or written."""
+    final = out_root / folder
+    if final.is_symlink():
+        raise OutputPathError(
+            f"{final} 是一个链接，不是通报文件夹：kwstats 不替换、也不写入链接指向的地方。"
+            "请把这个链接移走或改名，或用 --out 指定其他输出目录。"
+        )
+    if final.exists() and not final.is_dir():
+        raise OutputPathError(
+            f"{final} 是一个文件，不是通报文件夹：请把它移走或改名，或用 --out 指定其他输出目录。"
+        )
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -220,25 +247,39 @@ def replace_dir(new: Path, final: Path) -> None:
         shutil.rmtree(new, ignore_errors=True)  # the previous bulletin, now under the scratch name
         return
     aside = final.with_name(f".{final.name}.old")
-    if aside.exists():
-        shutil.rmtree(aside)
+    if aside.exists() or aside.is_symlink():
+        _remove(aside)
     os.replace(final, aside)
     os.replace(new, final)
-    shutil.rmtree(aside, ignore_errors=True)
+    _remove(aside)  # a folder, or a file or link that took the folder's place since the run began
+
+
+# what ends a run: Ctrl-C, and the terminations the CLI turns into the same clean-up (not on Windows)
+_ENDING_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 @contextlib.contextmanager
-def interrupts_deferred() -> Iterator[list[bool]]:
-    """Ctrl-C during the block is noted, not raised: a swap or a clean-up is never cut in half."""
+def interrupts_deferred() -> Iterator[list[int]]:
+    """Ctrl-C, SIGTERM or SIGHUP during the block is noted, not acted on: a swap or a clean-up is
+    never cut in half. A Ctrl-C is then dropped (the step it would have undone is done); a termination
+    is delivered once the block has ended."""
     if threading.current_thread() is not threading.main_thread():
         yield []
         return
-    seen: list[bool] = []
-    previous = signal.signal(signal.SIGINT, lambda *_: seen.append(True))
+    seen: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, _frame: seen.append(signum)) for sig in _ENDING_SIGNALS}
     try:
         yield seen
     finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+        for sig, handler in previous.items():
+            if handler is None:
+                handler = signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL
+            signal.signal(sig, handler)
+        ending = [s for s in seen if s != signal.SIGINT]
+        if ending:
+            signal.raise_signal(ending[0])
 
 
 @contextlib.contextmanager

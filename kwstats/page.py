@@ -39,7 +39,7 @@ def introduction_html(report: Report) -> str:
         )
     if report.is_sample:
         banner += '<p class="kw-banner">【演示】本通报由 kwstats 自带的合成样例数据生成，数字仅供演示，不是真实办件数据。</p>'
-    return f'{banner}<h1 class="kw-title">工作动态解读</h1>\n{intro}'
+    return f'{banner}<h1 class="kw-title" id="kw-official">工作动态解读</h1>\n{intro}'
 
 
 def analysis_html(report: Report) -> str:
@@ -47,7 +47,7 @@ def analysis_html(report: Report) -> str:
     s = report.sentences()
     prose = report.month_params
     parts = [
-        '<h2>数据分析</h2><h3 class="kw-center">12315 投诉举报中心受理情况</h3>',
+        '<h2 id="kw-analysis">数据分析</h2><h3 class="kw-center">12315 投诉举报中心受理情况</h3>',
         "<h4>(一)总体情况</h4>",
         paragraphs_html([s["overall"]]),
         paragraphs_html(prose.context),
@@ -77,7 +77,7 @@ def table_section_html(report: Report) -> str:
     s = report.sentences()
     table = tables.table_html(report.table, report.branch.rate_rule, report.branch.closure_rate_threshold)
     return (
-        f'<section class="kw-table-section"><h3 class="kw-center">{html.escape(s["table_title"])}</h3>'
+        f'<section class="kw-table-section" id="kw-table"><h3 class="kw-center">{html.escape(s["table_title"])}</h3>'
         f'{table}<p class="kw-note">{html.escape(s["table_note"])}</p></section>'
     )
 
@@ -94,7 +94,7 @@ def typical_case_html(report: Report) -> str:
         return ""
     body = paragraphs_html(case.body)
     return (
-        f'<section class="kw-case"><h3 class="kw-center">典型案例</h3>\n'
+        f'<section class="kw-case" id="kw-case"><h3 class="kw-center">典型案例</h3>\n'
         f'<h4 class="kw-center">{html.escape(case.title)}</h4>\n{body}</section>'
     )
 

@@ -7,8 +7,10 @@ validated with pydantic so that a typo gives a message naming the file and the f
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import re
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -161,11 +163,76 @@ def _read_yaml(path: Path) -> Any:
     except FileNotFoundError:
         raise ParamsError(f"找不到参数文件：{path}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ParamsError(f"参数文件无法读取：{path}（{exc}）") from None
+        raise ParamsError(_unreadable_message(path, exc)) from None
     try:
         return yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         raise ParamsError(_syntax_message(path, text, exc)) from None
+    except (ValueError, TypeError, OverflowError):  # a date YAML recognises that does not exist: 2027-06-31
+        raise ParamsError(_bad_value_message(path, text)) from None
+
+
+def _unreadable_message(path: Path, exc: OSError | UnicodeDecodeError) -> str:
+    """Why a params file cannot be read, in Chinese (no system English)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"参数文件 {path} 不是 UTF-8 编码的文字：请用记事本“另存为”，编码选 UTF-8，再运行。"
+    if isinstance(exc, NotADirectoryError) or exc.errno == errno.ENOTDIR:
+        blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), path.parent)
+        return (
+            f"找不到参数文件 {path}：{blocker} 是一个文件，不是文件夹。--params 应指定参数文件所在的文件夹"
+            f"（例如 params/），不是其中的某个文件。"
+        )
+    if isinstance(exc, IsADirectoryError):
+        return f"参数文件 {path} 是一个文件夹，不是文件：请检查参数目录里的文件。"
+    if isinstance(exc, PermissionError):
+        return f"没有权限读取参数文件 {path}：请确认文件的读取权限，或请管理员开放权限。"
+    return f"参数文件 {path} 无法读取（系统错误 {errno.errorcode.get(exc.errno or 0, '未知')}）：请检查后重试。"
+
+
+_DATE_LIKE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def _scalars(node: Any) -> Iterator[yaml.ScalarNode]:
+    """Every scalar of a composed YAML document, in the file's order."""
+    if isinstance(node, yaml.ScalarNode):
+        yield node
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _scalars(item)
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _scalars(key)
+            yield from _scalars(value)
+
+
+def _bad_value_message(path: Path, text: str) -> str:
+    """A value YAML reads as a date but no calendar has (2027-06-31, 2027-02-29): its line and what to type."""
+    try:
+        root = yaml.compose(text, Loader=_LOADER)
+    except yaml.YAMLError:
+        root = None
+    for node in _scalars(root):
+        m = _DATE_LIKE.match(node.value)
+        if node.tag.endswith(":timestamp") and m:
+            y, mo, d = (int(g) for g in m.groups())
+            try:
+                dt.date(y, mo, d)
+            except ValueError:
+                return (
+                    f"参数文件 {path} 第 {node.start_mark.line + 1} 行：日期 {node.value} 不存在"
+                    f"（{y} 年 {mo} 月没有 {d} 日），请写成真实的日期，例如 {y}-{mo:02d}-01。"
+                )
+    return f"参数文件 {path} 中有无法识别的值：请检查日期（如 2022-01-31）和数字的写法。"
+
+
+def _line_of_values(root: Any, values: list[str]) -> int | None:
+    """1-based line of the first scalar written as one of `values` (the first value found first)."""
+    scalars = list(_scalars(root))
+    for value in values:
+        for node in scalars:
+            if node.value == value:
+                return node.start_mark.line + 1
+    return None
 
 
 def _syntax_message(path: Path, text: str, exc: yaml.YAMLError) -> str:
@@ -338,7 +405,13 @@ def _validate(model: type[BaseModel], data: Any, path: Path) -> Any:
             places.add(where)
             top_level_missing = err["type"] == "missing" and len(err["loc"]) == 1
             line = None if top_level_missing else _line_of(root, err["loc"])
-            problems.append(f"{f'第 {line} 行 ' if line else ''}{where}：{_message(err)}")
+            message = _message(err)
+            if where == "（整个文件）":  # a check of the whole file: the line of the first date it names
+                found = _line_of_values(root, re.findall(r"\d{4}-\d{2}-\d{2}", message))
+                if found is not None:
+                    problems.append(f"第 {found} 行：{message}")
+                    continue
+            problems.append(f"{f'第 {line} 行 ' if line else ''}{where}：{message}")
         raise ParamsError(f"参数文件 {path} 有误：{'；'.join(problems)}") from None
 
 

@@ -14,10 +14,22 @@ from kwstats import checks, indicators
 from kwstats.exceptions import EmptyMonthError
 from kwstats.ingest import IngestResult
 from kwstats.run import Run
-from kwstats.setaside import set_aside_message
+from kwstats.setaside import set_aside_message, split_set_aside
 
 EMPTY_MONTH = "{month} 没有任何投诉、举报案件：请确认导出文件是否包含本月"
 EMPTY_MONTH_OFFICIAL = EMPTY_MONTH + "；如果本月确实为零，请用 --draft 生成草稿。"
+ALL_SET_ASIDE = (
+    "{month} 没有可用的投诉、举报案件：本月的导出全部被剔除（{rows} 行），"
+    "运行 kwstats check --month {month} 查看每行的原因，改正导出后重新运行"
+)
+
+
+def empty_month_message(month: str, rows_set_aside: int, *, official: bool = False) -> str:
+    """Why a month has no case: its export was all set aside (`rows_set_aside` rows of the month),
+    or it holds none; an official run's form says what to do instead."""
+    if rows_set_aside:
+        return ALL_SET_ASIDE.format(month=month, rows=rows_set_aside) + "。"
+    return (EMPTY_MONTH_OFFICIAL if official else EMPTY_MONTH + "。").format(month=month)
 
 
 @dataclass(frozen=True)
@@ -28,16 +40,23 @@ class Preflight:
     roster: checks.OffRosterShare  # how many of them no roster unit counts
     set_aside: str | None  # the clerk's line on rows set aside, scoped to the month
     closure_note: str  # where closures come from when not from closure dates ("" when they do)
+    empty: str | None = None  # why the month has no case (None when it has some)
 
 
 def preflight(run: Run, ingest: IngestResult) -> Preflight:
     """Check the month's cases; an official run without any, or with most off the roster, stops here."""
     key, cutoff = run.period.key, run.period.cutoff
     cases = ingest.cases
-    accepted = len(indicators.accepted_cases(indicators.month_cohort(cases, key, cutoff)))
-    if run.official and accepted == 0:
-        raise EmptyMonthError(EMPTY_MONTH_OFFICIAL.format(month=key))
-    roster = checks.off_roster_share(cases, run.branch, key, cutoff)
+    cohort = indicators.month_cohort(cases, key, cutoff)
+    accepted = len(indicators.accepted_cases(cohort))
+    empty = None
+    if accepted == 0:  # no usable case at all but rows set aside for it: the export was all set aside
+        mine, _ = split_set_aside(ingest, run.period)
+        rows = len(mine) if mine is not None and cohort.empty else 0
+        empty = empty_month_message(key, rows, official=run.official)
+        if run.official:
+            raise EmptyMonthError(empty)
+    roster = checks.off_roster_share(cases, run.branch, key, cutoff, official=run.official)
     if run.official and roster.stop:
         raise checks.OffRosterError(roster.message)
     return Preflight(
@@ -45,4 +64,5 @@ def preflight(run: Run, ingest: IngestResult) -> Preflight:
         roster=roster,
         set_aside=set_aside_message(ingest, run.period),
         closure_note=indicators.closure_note(cases, run.branch, key, cutoff),
+        empty=empty,
     )

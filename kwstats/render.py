@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from kwstats import provenance
 from kwstats.exceptions import KwstatsError
 
 # nbformat and nbconvert take about a second to import: they are imported where a page is made
@@ -29,6 +30,7 @@ ANALYST_TAG = "analyst"
 REMOVE_CELL_TAGS = frozenset({ANALYST_TAG, "remove-cell", "remove_cell"})
 REMOVE_INPUT_TAGS = frozenset({"remove-input", "remove_input", "hide-input", "hide_input"})
 REMOVE_OUTPUT_TAGS = frozenset({"remove-output", "remove_output"})
+TOC_TAG = "toc"  # the analyst page opens with the cell so tagged (its table of contents)
 
 
 @functools.cache
@@ -126,7 +128,11 @@ def render_html(notebook: Any, *, official: bool, title: str) -> str:
     nb.metadata["title"] = title  # the lab template puts it, escaped, into <title>
     if official:
         nb.metadata.pop("widgets", None)  # widget state is a <script> block
+    else:  # the table of contents first, then every cell in its order (the sort is stable)
+        nb.cells.sort(key=lambda cell: TOC_TAG not in cell.get("metadata", {}).get("tags", []))
     resources: dict[str, object] = {"kwstats_official": official}
+    if not official:  # the analyst page's footer: what the bulletin was built from
+        resources["kwstats_footer"] = provenance.footer_html(nb.metadata.get(provenance.METADATA_KEY))
     if path is not None:
         # Relative markdown images are read (and embedded) from the notebook's folder.
         resources["metadata"] = {"name": path.stem, "path": str(path.parent)}

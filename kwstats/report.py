@@ -27,13 +27,15 @@ from kwstats.deadlines import (
     overdue_sentence,
 )
 from kwstats.ingest import IngestResult
+from kwstats.ingest.headers import is_column_note
 from kwstats.params import Branch, Month
 from kwstats.period import CutoffLike, Period
-from kwstats.preflight import EMPTY_MONTH, preflight
+from kwstats.preflight import preflight
 from kwstats.rates import closure_rate, format_rate
 from kwstats.run import Run, resolve_run
 from kwstats.sources import DataSource, load_cases
 
+DRAFT_PREVIEW = "草稿预览"  # the 【草稿】 banner's reason when nothing else makes the page a draft
 # Optional export columns whose absence must change what the bulletin says.
 OPTIONAL_SOURCES = {"urges": "催办次数", "recovered_loss": "挽回经济损失", "epidemic": "是否涉疫"}
 _TOP_BY = {"问题分类": "problem_category", "客体分类": "goods_category", "来源渠道": "channel"}
@@ -48,7 +50,9 @@ ON_TIME_RATES: dict[str, tuple[str, ...]] = {
 class Notice:
     """One warning of the report: what kind (so a caller can pick, never by its text) and the text."""
 
-    kind: str  # params, prose, calendar, deadlines, columns, empty, closure, off_roster, set_aside, ingest
+    # params, prose, calendar, deadlines, columns, empty, closure, off_roster, set_aside, ingest,
+    # column_notes (which export columns were used or ignored: listed by check and the analyst view)
+    kind: str
     message: str
 
 
@@ -193,14 +197,16 @@ def _compute(run: Run, ingest: IngestResult) -> Report:
         notices.append(
             Notice("columns", f"导出中没有这些列：{'、'.join(missing)}；通报中相应的句子已改为说明未统计。")
         )
-    if summary.accepted == 0:
-        notices.append(Notice("empty", EMPTY_MONTH.format(month=key) + "。"))
+    if checked.empty:
+        notices.append(Notice("empty", checked.empty))
     if summary.closure_note:  # closures from the stage at the export, or unknown
         notices.append(Notice("closure", summary.closure_note))
     if checked.roster.warn:
         notices.append(Notice("off_roster", checked.roster.message))
     if "due_at" in recorded:  # the platform's 到期时间 against the computed deadlines
-        findings += checks.due_date_findings(checks.due_date_check(cases, evaluation, branch), key)
+        findings += checks.due_date_findings(
+            checks.due_date_check(cases, evaluation, branch, rules=params.rules), key
+        )
     draft_reasons = []
     if checked.roster.stop:
         draft_reasons.append("本月多数案件的承办单位不在名册中")
@@ -209,11 +215,14 @@ def _compute(run: Run, ingest: IngestResult) -> Report:
     if summary.accepted == 0:
         draft_reasons.append("本月没有案件")
     draft_reasons.extend(params.prose.draft_reasons)
+    if run.preview and not draft_reasons:  # a --draft bulletin never passes for the official one
+        draft_reasons.append(DRAFT_PREVIEW)
     if checked.set_aside:
         notices.append(Notice("set_aside", checked.set_aside))
-    notices += [Notice("ingest", w) for w in ingest.warnings]
+    # which columns were used or ignored: the analyst view and `check` list them, a bulletin run sums up
+    notices += [Notice("column_notes" if is_column_note(w) else "ingest", w) for w in ingest.warnings]
 
-    windows = _window_sentences(summary, branch, recorded)
+    windows = _window_sentences(summary, branch, recorded, cases["registered_at"].min())
     on_time = on_time_rates(evaluation, branch.rate_rule)
     sentences = {
         "overall": text.overall_sentence(
@@ -256,12 +265,16 @@ def _compute(run: Run, ingest: IngestResult) -> Report:
 
 
 def _window_sentences(
-    summary: indicators.MonthSummary, branch: Branch, recorded: tuple[str, ...]
+    summary: indicators.MonthSummary,
+    branch: Branch,
+    recorded: tuple[str, ...],
+    data_start: pd.Timestamp | None = None,
 ) -> list[str]:
-    """Cumulative-window sentences, only for windows whose flag column the exports carry."""
+    """Cumulative-window sentences, only for windows whose flag column the exports carry; `data_start`
+    (the first registration in the data) lets a window that opened before the data say so."""
     kept = {w.key for w in branch.cumulative_windows if w.flag in recorded}
     windows = tuple(w for w in summary.windows if w.key in kept)
-    return text.window_sentences(replace(summary, windows=windows), branch.rate_rule)
+    return text.window_sentences(replace(summary, windows=windows), branch.rate_rule, data_start)
 
 
 def _overdue_findings(

@@ -91,6 +91,7 @@ class Run:
     params: Params
     data: DataSource
     official: bool = False  # an official bulletin: refuses what would make it misleading
+    preview: bool = False  # a bulletin built with --draft: its page is always marked 【草稿】
 
     @property
     def draft(self) -> bool:
@@ -167,7 +168,14 @@ def notebook_run(
             )
         resolved = Period.from_dict(period or {})
         params = load_params(params_dir, resolved, required=official)
-        run = Run(period=resolved, params=params, data=DataSource((), sample=sample), official=official)
+        # a bulletin run is official or a --draft preview, never anything in between
+        run = Run(
+            period=resolved,
+            params=params,
+            data=DataSource((), sample=sample),
+            official=official,
+            preview=not official,
+        )
         return run, load_ingest(Path(ingest_dir))
     run = resolve_run(month, cutoff=cutoff, data=data_paths, params_dir=params_dir, official=official)
     return run, load_cases(run.branch, run.data)

@@ -1,7 +1,9 @@
-"""Where the case rows come from: the given export files and folders, or the shipped synthetic sample.
+"""Where the case rows come from: the given export files and folders, the case store, or the shipped
+synthetic sample.
 
 :func:`resolve_data` is the one place that decides it (the CLI, the bulletin and the notebook all
-call it); :func:`load_cases` reads what it resolved, through the ingest cache.
+call it; :func:`chosen_store` decides when the case store is used); :func:`load_cases` reads what it
+resolved, through the ingest cache or from the store.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kwstats import cache
+from kwstats import cache, store
 from kwstats.ingest import IngestResult, expand_paths, read_exports
 from kwstats.params import Branch
 from kwstats.sample import DEFAULT_SAMPLE_DIR, ensure_sample
@@ -27,17 +29,40 @@ Progress = Callable[[int, int, str], None]
 @dataclass(frozen=True)
 class DataSource:
     """A run's data, resolved: absolute paths of the exports (files or folders) and whether it is
-    the synthetic sample (pages built from it say 演示). No paths: rows handed over already read."""
+    the synthetic sample (pages built from it say 演示). No paths: rows handed over already read,
+    or, with `store`, the case store in that folder (kwstats.store)."""
 
     paths: tuple[Path, ...]
     sample: bool = False
+    store: Path | None = None
+
+
+def store_source(store_dir: str | Path | None = None) -> DataSource:
+    """The case store at `store_dir` (default: $KWSTATS_STORE, else data/store) as a run's data;
+    StoreNotFoundError when nothing was ingested there. Built from sample files: 演示."""
+    state = store.store_state(store_dir)
+    folder = store.resolve_store_dir(store_dir).expanduser().resolve()
+    return DataSource((), sample=any(f.get("demo") for f in state["files"]), store=folder)
+
+
+def chosen_store(store_dir: str | Path | None, *, other_data: bool) -> DataSource | None:
+    """The store a command reads: the one given (``--store``), else the default one when it exists
+    and no other data was named (``--data``/``--sample``); None: read files as before."""
+    if store_dir is not None and str(store_dir).strip():
+        return store_source(store_dir)
+    if not other_data and store.store_exists():
+        return store_source(None)
+    return None
 
 
 def resolve_data(
-    data: Sequence[str | Path] | None, *, say: Callable[[str], None] | None = None
+    data: DataSource | Sequence[str | Path] | None, *, say: Callable[[str], None] | None = None
 ) -> DataSource:
     """The exports at `data`, or without it the synthetic sample (written first if absent; `say`
-    tells the user it takes a while). Paths that do not exist raise FileNotFoundError naming them."""
+    tells the user it takes a while). Paths that do not exist raise FileNotFoundError naming them.
+    A DataSource (the store, say) is returned as it is."""
+    if isinstance(data, DataSource):
+        return data
     if not data:
         if say is not None and not is_current(DEFAULT_SAMPLE_DIR):
             say("生成合成样例数据（首次约需半分钟）……")
@@ -73,9 +98,19 @@ def load_cases(
     branch: Branch,
     data: DataSource | Sequence[str | Path] | None = None,
     progress: Progress | None = None,
+    *,
+    months: Sequence[str] | None = None,
 ) -> IngestResult:
-    """Read the exports of `data` (a resolved source, or paths for :func:`resolve_data`; None: the sample)."""
-    source = data if isinstance(data, DataSource) else resolve_data(data)
+    """Read the exports of `data` (a resolved source, or paths for :func:`resolve_data`; None: the sample).
+
+    From the store, `months` (keys "YYYY-MM") limits the cases read to those registered in them (the
+    filter runs in the store's SQL), plus what scoping the rows set aside needs (each such file's
+    earliest and latest other case: kwstats.store.load_cases_from_store's `context`); every row set
+    aside is read. Exports are always read whole.
+    """
+    source = resolve_data(data)
+    if source.store is not None:
+        return store.load_cases_from_store(source.store, months=months, context=months is not None)
     for folder in skipped_sample_folders(source.paths):
         log.warning(
             "%s 是合成样例文件夹，与其他数据放在一起时不读取；要用样例请单独给出它或用 --sample。", folder

@@ -10,11 +10,12 @@ keeps each case once, in the version of the newest export that carried it:
   sha256)``. ``version_at`` is the export time the file states (its “导出时间” note, read by ingest
   into :attr:`kwstats.ingest.FileReport.exported_at`; a bare date means the end of that day), or,
   when it states none, the file's modification time (as a naive Beijing time). Ties are broken by
-  the file name, then by the hash, so the order never depends on the order files are given or
+  the file name (as stored: masked), then by the hash, so the order never depends on the order files are given or
   ingested. A case (``case_id``) is replaced only by a row whose file key is greater than that of
   the stored row; an older export's row is counted (``cases_older``) and otherwise ignored.
 - **Provenance.** Each case keeps ``source_file`` and ``source_line`` and the file's hash
-  (``file_sha256``); the rows set aside at ingest are kept with their reasons in ``rejected``.
+  (``file_sha256``: a file's identity, whatever its name); file names, paths, sheet names and the
+  files' warnings are stored masked (a file name may carry a phone number, SPEC §2); the rows set aside at ingest are kept with their reasons in ``rejected``.
   Each file is read as if alone with :func:`kwstats.ingest.read_exports` (see :func:`_read_files`),
   so a case appearing in two exports is a newer version, never a “duplicate” set aside;
   duplicates within one export are still set aside by ingest. Rows are as ingest made them with
@@ -52,9 +53,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -64,7 +64,22 @@ from kwstats.exceptions import KwstatsError, UsageError
 from kwstats.ingest import FileReport, IngestResult, expand_paths, read_exports
 from kwstats.masking import mask_series, mask_text
 from kwstats.params import Branch, normalize_month
+from kwstats.sample_files import MARKER_NAME
 from kwstats.schema import CASE_COLUMNS, REJECT_COLUMNS, conform, empty_cases
+
+if TYPE_CHECKING:
+    import duckdb
+else:
+
+    class _DuckDB:
+        """duckdb, imported on first use: every run imports this module (kwstats.sources), few open a store."""
+
+        def __getattr__(self, name: str) -> Any:
+            import duckdb  # third-party, ~0.2 s: only a run that reads or writes a store needs it
+
+            return getattr(duckdb, name)
+
+    duckdb = _DuckDB()
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +128,9 @@ _FILES_COLUMNS = {
     "cases_older": "BIGINT",
     "params_digest": "VARCHAR",
     "kwstats_version": "VARCHAR",
-    "reports": "VARCHAR",  # JSON list of FileReport
-    "warnings": "VARCHAR",  # JSON list of texts
+    "reports": "VARCHAR",  # JSON list of FileReport (paths, labels and sheet names masked)
+    "warnings": "VARCHAR",  # JSON list of texts (masked)
+    "demo": "BOOLEAN",  # read from a synthetic-sample folder (its marker file): pages say 演示
 }
 _FILE_REPORT_FIELDS = {f.name for f in dataclasses.fields(FileReport)}
 _PROCESS_LOCKS: dict[str, threading.Lock] = {}
@@ -414,8 +430,8 @@ class IngestSummary:
         text += (
             f"：读取 {self.rows_read} 行，采用 {self.rows_used} 行（新增 {self.cases_new} 件，"
             f"更新 {self.cases_updated} 件，比库中旧而未覆盖 {self.cases_older} 件），"
-            f"搁置 {self.rows_set_aside} 行。案件库 {_shown(self.store)} 现有 {self.cases_total} 件，"
-            f"搁置行 {self.rejected_total} 行。"
+            f"剔除 {self.rows_set_aside} 行。案件库 {_shown(self.store)} 现有 {self.cases_total} 件，"
+            f"剔除行 {self.rejected_total} 行。"
         )
         return text
 
@@ -672,7 +688,7 @@ def ingest_into_store(
     order = {str(p): k for k, p in enumerate(paths)}
     infos.sort(key=lambda f: order.get(f.path, len(order)))
     summary = IngestSummary(directory, infos, cases_total, rejected_total, warnings)
-    _say(progress, summary.message())
+    log.info("%s", summary.message())  # the caller shows the summary (kwstats ingest prints it)
     return summary
 
 
@@ -754,7 +770,7 @@ def _merge(
         con.register(f"incoming_rejected_{k}", r.rejected)
         con.execute(
             "INSERT INTO versions VALUES ($sha, $at, $name)",
-            {"sha": r.info.sha256, "at": r.version_at.to_pydatetime(), "name": r.path.name},
+            {"sha": r.info.sha256, "at": r.version_at.to_pydatetime(), "name": mask_text(r.path.name)},
         )
         con.execute(
             f"INSERT INTO rejected ({', '.join(_q(c) for c in (*REJECT_COLUMNS, 'file_sha256'))}) "
@@ -809,8 +825,8 @@ def _merge(
         r.info.cases_older = int(staged.get(r.info.sha256, 0)) - new - upd
         values = {
             "sha256": r.info.sha256,
-            "name": r.path.name,
-            "path": str(r.path),
+            "name": mask_text(r.path.name),
+            "path": mask_text(str(r.path)),
             "size": r.size,
             "exported_at": r.exported_at,
             "mtime": r.mtime.to_pydatetime(),
@@ -826,16 +842,29 @@ def _merge(
             "cases_older": r.info.cases_older,
             "params_digest": digest,
             "kwstats_version": __version__,
-            "reports": json.dumps(
-                [dataclasses.asdict(f) for f in r.reports], ensure_ascii=False, default=str
-            ),
-            "warnings": json.dumps(r.warnings, ensure_ascii=False),
+            "reports": json.dumps([_masked_report(f) for f in r.reports], ensure_ascii=False, default=str),
+            "warnings": json.dumps([mask_text(w) for w in r.warnings], ensure_ascii=False),
+            "demo": is_demo_file(r.path),
         }
         cols = ", ".join(_q(c) for c in values)
         marks = ", ".join("?" for _ in values)
         con.execute(f"INSERT INTO files ({cols}) VALUES ({marks})", list(values.values()))
     _say(progress, f"已写入 {len(reads)} 个文件，正在提交……")
     return _store_counts(con)
+
+
+def _masked_report(report: FileReport) -> dict[str, Any]:
+    """A file report as the store keeps it: its path, label and sheet name masked (SPEC §2)."""
+    d = dataclasses.asdict(report)
+    for key in ("path", "source", "sheet"):
+        if isinstance(d.get(key), str):
+            d[key] = mask_text(d[key])
+    return d
+
+
+def is_demo_file(path: str | Path) -> bool:
+    """True when the file lies in a synthetic-sample folder (one holding the sample's marker file)."""
+    return any((folder / MARKER_NAME).is_file() for folder in Path(path).resolve().parents)
 
 
 def _store_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
@@ -862,7 +891,7 @@ def _month_filter(months: Sequence[str] | str | None) -> tuple[str, list[dt.date
 
 
 def _read_cases(
-    con: duckdb.DuckDBPyConnection, months: Sequence[str] | str | None
+    con: duckdb.DuckDBPyConnection, months: Sequence[str] | str | None, context: bool = False
 ) -> tuple[pd.DataFrame, list[str]]:
     if not _has_tables(con):
         return empty_cases(), []
@@ -877,9 +906,18 @@ def _read_cases(
         )
     where, params = _month_filter(months)
     select = ", ".join(_q(c) for c in cols)
-    table = con.sql(
-        f"SELECT {select} FROM cases {where} ORDER BY registered_at, case_id", params=params
-    ).to_arrow_table()
+    sql = f"SELECT {select} FROM cases {where}"
+    if context and where:
+        # each file with rows set aside: its earliest and latest case outside the months (see load_cases_from_store)
+        inside = where.removeprefix("WHERE ")
+        sql = (
+            f"{sql} UNION ALL SELECT {select} FROM cases WHERE case_id IN ("
+            "SELECT unnest([arg_min(case_id, (registered_at, case_id)), arg_max(case_id, (registered_at, case_id))]) "
+            f"FROM cases WHERE registered_at IS NOT NULL AND NOT ({inside}) "
+            "AND file_sha256 IN (SELECT DISTINCT file_sha256 FROM rejected) GROUP BY file_sha256)"
+        )
+        params = params + params
+    table = con.sql(f"{sql} ORDER BY registered_at, case_id", params=params).to_arrow_table()
     frame = table.to_pandas()
     del table
     return conform(frame).reset_index(drop=True), warnings
@@ -920,8 +958,14 @@ def load_cases_from_store(
     months: Sequence[str] | str | None = None,
     timeout: float | None = None,
     progress: Progress | None = None,
+    context: bool = False,
 ) -> IngestResult:
     """The stored cases (registered in `months`, when given) and every row set aside, as ingest gives them.
+
+    The month filter runs in the store's SQL (DuckDB skips the row groups outside it). `context=True`
+    adds, for each file holding rows set aside, its earliest and latest case outside `months`: what
+    telling a month's set-aside rows from other months' needs (kwstats.setaside: does the file hold
+    cases of other months, of later ones). Computations over the months themselves ignore them.
 
     ``cases`` has exactly the columns and dtypes of :data:`kwstats.schema.CASE_COLUMNS`;
     ``rejected`` has :data:`kwstats.schema.REJECT_COLUMNS` (all of them: a row set aside has no
@@ -929,7 +973,7 @@ def load_cases_from_store(
     the rows used then, some of which a newer export has since replaced.
     """
     with _reading(resolve_store_dir(store_dir), timeout, progress) as con:
-        cases, warnings = _read_cases(con, months)
+        cases, warnings = _read_cases(con, months, context)
         rejected = _read_rejected(con)
         reports, file_warnings = _read_reports(con)
     return IngestResult(cases=cases, rejected=rejected, files=reports, warnings=warnings + file_warnings)
@@ -1064,12 +1108,18 @@ def _state(con: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, Any]:
     files: list[dict[str, Any]] = []
     ingest_seq, n_cases, n_rejected = 0, 0, 0
     if _has_tables(con):
-        held = dict(con.execute("SELECT file_sha256, count(*) FROM cases GROUP BY 1").fetchall())
+        held, first = {}, {}
+        for sha, n, reg in con.execute(
+            "SELECT file_sha256, count(*), min(registered_at) FROM cases GROUP BY 1"
+        ).fetchall():
+            held[sha], first[sha] = n, reg
+        demo = "coalesce(demo, false)" if "demo" in _table_columns(con, "files") else "false"  # older stores
         rows = con.execute(
             "SELECT sha256, name, exported_at, version_at, version_basis, ingest_seq, ingested_at, rows_read, "
-            "rows_used, rows_set_aside, params_digest, kwstats_version FROM files ORDER BY version_at, name, sha256"
+            f"rows_used, rows_set_aside, params_digest, kwstats_version, {demo} "
+            "FROM files ORDER BY version_at, name, sha256"
         ).fetchall()
-        for sha, name, exp, ver, basis, seq, at, n_read, n_used, n_aside, pdig, kver in rows:
+        for sha, name, exp, ver, basis, seq, at, n_read, n_used, n_aside, pdig, kver, demo in rows:
             files.append(
                 {
                     "sha256": sha,
@@ -1083,8 +1133,13 @@ def _state(con: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, Any]:
                     "rows_used": int(n_used),
                     "rows_set_aside": int(n_aside),
                     "cases_held": int(held.get(sha, 0)),
+                    # the earliest registration among the cases it holds (None: holds none)
+                    "first_registered": None
+                    if first.get(sha) is None
+                    else f"{pd.Timestamp(first[sha]):%Y-%m-%d %H:%M:%S}",
                     "params_digest": pdig,
                     "kwstats_version": kver,
+                    "demo": bool(demo),
                 }
             )
         ingest_seq = int(_one(con, "SELECT value FROM meta WHERE key = 'ingest_seq'")[0])

@@ -27,12 +27,17 @@ LOSS = "共挽回经济损失 {loss} 万元人民币"
 NO_LOSS = "导出数据不含挽回经济损失，未统计"
 NO_URGES = "导出数据不含催办次数，未统计催办情况"
 WINDOW = (
-    "关于 12315 平台受理{label}从 {start_y} 年 {start_m} 月 {start_d} 日起至 {end_y} 年 {end_m} 月 {end_d} 日，"
-    "共受理 {count} 件，办结率 {rate}。"
+    "关于 12315 平台受理{label}从 {start_y} 年 {start_m} 月 {start_d} 日起至 {end_y} 年 {end_m} 月 {end_d} 日"
+    "{data_note}，共受理 {count} 件，办结率 {rate}。"
 )
 REPORTS = "{short}受理举报件共 {reports} 件，办结 {closed} 件，办结率 {rate}。"
 COMPLAINTS = "{short}受理投诉件共 {complaints} 件，办结 {closed} 件，办结率 {rate}。"
 CLOSED = "{short}共计办结 {closed} 件，截止 {cutoff_day}，办理中还有 {pending} 件。"
+# closures from the stage at the export (no 办结时间): the state is the export's, not the cutoff's
+CLOSED_BY_STAGE = "{short}共计办结 {closed} 件，按导出时的办理环节，办理中还有 {pending} 件。"
+CLOSED_PARTLY_BY_STAGE = (
+    "{short}共计办结 {closed} 件，办理中还有 {pending} 件（其中 {n} 件按导出时的办理环节，其余截止 {cutoff_day}）。"
+)
 CLOSURE_UNKNOWN = "另有 {n} 件的导出既无办结时间也无办理环节，办结情况未统计。"
 TABLE_TITLE = "{lead}分局各监管责任主体 12315 系统办件数量统计一览表"
 TABLE_NOTE = (
@@ -42,6 +47,12 @@ TABLE_NOTE = (
 UNDER_THRESHOLD = "本月办结率低于 {threshold}% 的单位：{units}。"
 NONE_UNDER_THRESHOLD = "本月没有办结率低于 {threshold}% 的单位。"
 PERIOD = "报送时间:{span}"
+# the data start after the window does: what came before is not in it, and no 0 件 is printed as counted
+WINDOW_DATA_LATER = "（数据从 {data_y} 年 {data_m} 月起，此前的件未计入）"
+WINDOW_NO_DATA = (
+    "关于 12315 平台受理{label}从 {start_y} 年 {start_m} 月 {start_d} 日起至 {end_y} 年 {end_m} 月 {end_d} 日的"
+    "累计数无法统计：数据从 {data_y} 年 {data_m} 月起，其中没有此类案件。"
+)
 WINDOW_LABELS = {"epidemic": "疫情案件"}
 CONSULTATIONS = "本月咨询 {n} 件，另行统计，不计入受理量。"
 
@@ -78,25 +89,32 @@ def overall_sentence(
     )
 
 
-def window_sentences(s: MonthSummary, rule: str) -> list[str]:
+def window_sentences(s: MonthSummary, rule: str, data_start: pd.Timestamp | None = None) -> list[str]:
+    """The cumulative windows' sentences. `data_start` (the first registration in the data): when it
+    is after a window's start, the sentence says the data start later, and a count of 0 is not
+    printed as if the whole window had been counted."""
     out = []
     for w in s.windows:
         cut = w.cutoff
         if cut < pd.Timestamp(w.start):
             continue  # the window has not opened yet at this cutoff
-        out.append(
-            WINDOW.format(
-                label=w.label,
-                start_y=w.start.year,
-                start_m=w.start.month,
-                start_d=w.start.day,
-                end_y=cut.year,
-                end_m=cut.month,
-                end_d=cut.day,
-                count=w.count,
-                rate=format_rate(w.rate_pct, rule) or "—",
-            )
-        )
+        values = {
+            "label": w.label,
+            "start_y": w.start.year,
+            "start_m": w.start.month,
+            "start_d": w.start.day,
+            "end_y": cut.year,
+            "end_m": cut.month,
+            "end_d": cut.day,
+            "count": w.count,
+            "rate": format_rate(w.rate_pct, rule) or "—",
+            "data_note": "",
+        }
+        later = data_start is not None and pd.notna(data_start) and data_start.normalize() > pd.Timestamp(w.start)
+        if later:
+            values.update(data_y=data_start.year, data_m=data_start.month)
+            values["data_note"] = WINDOW_DATA_LATER.format(**values)
+        out.append((WINDOW_NO_DATA if later and not w.count else WINDOW).format(**values))
     return out
 
 
@@ -115,8 +133,17 @@ def complaints_sentence(s: MonthSummary, rule: str, period: Period | None = None
 
 
 def closed_sentence(s: MonthSummary, period: Period | None = None) -> str:
+    """(四): closed and pending, as of the cutoff — or as of the export where closures come from the
+    stage (当前环节), since a stage says nothing about the cutoff."""
     p = _period(s, period)
-    sentence = CLOSED.format(short=p.short, closed=s.closed, cutoff_day=p.cutoff_day, pending=s.pending)
+    values = {"short": p.short, "closed": s.closed, "cutoff_day": p.cutoff_day, "pending": s.pending}
+    if s.stage_basis and s.stage_basis >= s.accepted - s.closure_unknown:
+        template = CLOSED_BY_STAGE
+    elif s.stage_basis:
+        template = CLOSED_PARTLY_BY_STAGE
+    else:
+        template = CLOSED
+    sentence = template.format(**values, n=s.stage_basis)
     if s.closure_unknown:
         sentence += CLOSURE_UNKNOWN.format(n=s.closure_unknown)
     return sentence

@@ -8,12 +8,15 @@ directly with the report's cases, month and cutoff.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
-from kwstats import checks, indicators, investigate, labels
+from kwstats import checks, indicators, investigate, labels, setaside
 from kwstats.deadlines import deadline_view
 from kwstats.ingest import IngestResult
 from kwstats.masking import mask_series
+from kwstats.period import Period
 from kwstats.report import Report
 
 DRILL_COLUMNS: dict[str, str] = {f: labels.case_label(f) for f in labels.DRILL_FIELDS}
@@ -33,6 +36,7 @@ def drill_view(rows: pd.DataFrame, cutoff: pd.Timestamp | None = None) -> pd.Dat
     """Case rows with Chinese column labels and only non-personal columns (text masked again).
 
     With a cutoff, events after it are blanked: the rows show the state the number was taken at.
+    Times stay times (datetime64, NaT when blank), so the analyst can sort and filter them.
     """
     out = rows[[c for c in DRILL_COLUMNS if c in rows]].copy()  # a frame made by hand may have fewer
     times = [c for c in _DRILL_TIMES if c in out]
@@ -42,8 +46,6 @@ def drill_view(rows: pd.DataFrame, cutoff: pd.Timestamp | None = None) -> pd.Dat
     # every text column again (belt and braces); the case id is the key and stays as ingest kept it
     for col in (c for c in (*_DRILL_TEXT, "source_file") if c in out):
         out[col] = mask_series(out[col])
-    for col in times:
-        out[col] = out[col].dt.strftime("%Y-%m-%d %H:%M").fillna("")
     return out.rename(columns=DRILL_COLUMNS).reset_index(drop=True)
 
 
@@ -89,9 +91,29 @@ def ingest_summary(ingest: IngestResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def rejected_view(ingest: IngestResult) -> pd.DataFrame:
-    """Rows set aside at ingest, with Chinese headers (values are masked by ingest)."""
-    return ingest.rejected.rename(columns=REJECTED_LABELS)
+def rejected_view(ingest: IngestResult, period: Period | str | None = None) -> pd.DataFrame:
+    """The problem rows set aside at ingest, with Chinese headers (values are masked by ingest).
+
+    The files' 合计行 are not problems and are not listed (:func:`total_rows_note` counts them).
+    With a period, the month's own rows come first and a column 归属 says 本月 or 其他月份.
+    """
+    rejected = ingest.rejected
+    if rejected is None or not len(rejected):
+        return pd.DataFrame(columns=list(REJECTED_LABELS.values()))
+    bad = setaside.problem_rows(rejected)
+    if period is not None:
+        mine, history = setaside.split_set_aside(ingest, period)
+        bad = pd.concat([mine.assign(归属="本月"), history.assign(归属="其他月份")])
+    return bad.rename(columns=REJECTED_LABELS).reset_index(drop=True)
+
+
+def total_rows_note(ingest: IngestResult) -> str:
+    """One line for the files' trailing total rows (合计行), set aside by rule and not listed ("" if none)."""
+    totals = setaside.total_rows(ingest.rejected)
+    if totals is None or not len(totals):
+        return ""
+    files = totals["source_file"].astype(str).nunique()
+    return f"另有 {len(totals)} 行是导出文件末尾的合计行（{files} 个文件），按规则剔除，不逐行列出。"
 
 
 def deadline_summary(report: Report) -> pd.DataFrame:
@@ -108,6 +130,27 @@ def deadline_summary(report: Report) -> pd.DataFrame:
 def overdue_view(report: Report) -> pd.DataFrame:
     """Cases past a deadline (late or still open past it) and those the calendar cannot judge."""
     return deadline_view(pd.concat([report.overdue, report.calendar_missing]))
+
+
+@dataclass(frozen=True, eq=False)
+class Investigation:
+    """What the analyst's page lists, links and exports for one month, computed once."""
+
+    spikes: tuple[checks.Finding, ...]  # spikes of the month, or why the month was not tested
+    breaches: tuple[checks.Finding, ...]  # roster units under the closure-rate threshold
+    history: pd.DataFrame  # investigate.threshold_history: the rates of the last 12 months
+    findings: tuple[checks.Finding, ...]  # every finding in page order (numbered from 1)
+
+
+def investigation(report: Report) -> Investigation:
+    """The month's findings in page order: the reconciliation checks (rows set aside are the
+    ingest section's), spikes, threshold breaches, overdue cases; with the threshold history."""
+    spikes = investigate.spikes(report.cases, report.month)
+    breaches = investigate.threshold_breaches(report.cases, report.branch, report.month, cutoff=report.cutoff)
+    history = investigate.threshold_history(report.cases, report.branch, report.month, cutoff=report.cutoff)
+    checked = [f for f in report.findings if f.kind != "set_aside"]
+    findings = (*checked, *spikes, *breaches, *report.overdue_findings)
+    return Investigation(tuple(spikes), tuple(breaches), history, findings)
 
 
 def investigation_findings(report: Report) -> list[checks.Finding]:

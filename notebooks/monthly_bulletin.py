@@ -1,7 +1,6 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -17,13 +16,14 @@
 # 参数：分析员在 JupyterLab 里改这里；papermill 执行时注入。
 # month：通报月份 YYYY-MM
 month = "2022-01"
-# data_paths：导出文件或目录列表，例如 ["../data/2022-02"]（相对 notebooks/ 目录或绝对路径）；None 表示用合成样例
+# data_paths：导出文件或目录列表，例如 ["../data/2022-02"]（相对本 notebook 所在目录，make lab 打开的是 work/ 下的工作副本；
+# 也可写绝对路径）；None 表示用合成样例
 data_paths = None
 # params_dir：参数目录；None 表示项目的 params/
 params_dir = None
 # cutoff：统计截止时间；None 表示该月最后一刻
 cutoff = None
-# output_dir：写出统计表 xlsx 的目录；None 表示不写
+# output_dir：写出统计表 table.xlsx 和下钻明细 drilldown.xlsx 的目录，例如 "."；None 表示不写
 output_dir = None
 # official：正式运行（kwstats bulletin）为 True：缺本月文字或本月无案件时报错；分析时保持 False
 official = False
@@ -35,7 +35,7 @@ sample = False
 # %% tags=["setup"]
 from IPython.display import HTML, display
 
-from kwstats import checks, investigate, kernel, page, views
+from kwstats import investigate, kernel, page, views, workbench
 from kwstats.report import build_report
 from kwstats.run import notebook_run
 
@@ -52,6 +52,14 @@ run, ingest = notebook_run(
 report = build_report(run, ingest)
 key, cut, branch, cases = report.month, report.cutoff, report.branch, report.cases
 
+# %% tags=["analyst", "toc"]
+# 分析版：先算一次全部发现（核对、异常波动、阈值、超期）和近 12 个月的办结率，目录放在页首。
+# 表格用 itables 的离线模式：DataTables 内嵌在页面里，不访问网络；每张表都有全部行。
+found = views.investigation(report)
+workbench.init_tables()
+xlsx = workbench.write_drilldown(report, found.findings, output_dir).as_posix() if output_dir else None
+display(HTML(workbench.toc_html(report, found.findings, drilldown_xlsx=xlsx)))
+
 # %%
 # 正式版：工作动态解读、数据分析（一）至（五）、统计表。
 text_and_table, chart, closing = page.official_sections(report)
@@ -67,71 +75,80 @@ display(HTML(closing))
 
 # %% [markdown] tags=["analyst"]
 # # 分析员部分（正式版不含）
-# 以下各节只出现在分析版 HTML 和 JupyterLab 中：数据读入与剔除、核对、超期、阈值、变化、异常波动、明细下钻。
+# 目录在页首。表格可搜索、排序、按列筛选，含全部行；每条发现背后的案件点开即见，也在 drilldown.xlsx 里。
 
 # %% tags=["analyst"]
 kernel.record_warnings(report.notices)  # kwstats bulletin reads them from here (data, not page text)
-display(HTML(page.warnings_html(report)))
-display(HTML(page.heading("数据读入", 3)))
-display(HTML(page.frame_html(views.ingest_summary(ingest))))
-print(f"读入 {ingest.rows_read} 行 = 使用 {ingest.rows_used} 行 + 剔除 {ingest.rows_set_aside} 行")
-print(report.sentences()["consultations"])
-display(HTML(page.frame_html(views.rejected_view(ingest))))
+totals = views.total_rows_note(ingest)
+display(
+    HTML(
+        workbench.section_html("ingest")
+        + page.warnings_html(report)
+        + workbench.table_html(views.ingest_summary(ingest), "读入的文件")
+        + page.para(
+            f"读入 {ingest.rows_read} 行 = 使用 {ingest.rows_used} 行 + 剔除 {ingest.rows_set_aside} 行。"
+        )
+        + page.para(report.sentences()["consultations"])
+        + workbench.table_html(views.rejected_view(ingest, report.period), "剔除的问题行（与本月有关的在前）")
+        + (page.para(totals) if totals else "")
+    )
+)
+
+# %% tags=["analyst"]
+# 全部发现，编号同目录和 drilldown.xlsx 的工作表。任一发现背后的案件：views.cases_of(report, finding)。
+display(
+    HTML(
+        workbench.section_html("findings")
+        + page.para(investigate.SPIKE_METHOD)
+        + workbench.table_html(workbench.findings_frame(found.findings), "发现一览")
+    )
+)
+for number, finding, sheet in workbench.numbered(found.findings):
+    extra = ""
+    if finding.kind == "spike":  # the series against the range its test expects; where the excess is from
+        extra = workbench.spike_chart_html(cases, finding) + workbench.table_html(
+            investigate.spike_breakdown(cases, finding), "增量来自哪里"
+        )
+    display(
+        HTML(workbench.finding_html(number, finding, views.cases_of(report, finding), extra, sheet=sheet))
+    )
 
 # %% tags=["analyst"]
 display(
     HTML(
-        page.heading("核对发现", 3)
-        + page.frame_html(checks.findings_frame(list(report.findings)), "findings")
-        + page.heading("名册外单位的案件", 4)
-        + page.frame_html(views.finding_cases(report, "off_roster"), "drill")
-        + page.heading("内容含 HTML 标记的案件（按文本显示）", 4)
-        + page.frame_html(views.finding_cases(report, "markup_in_text"), "drill")
+        workbench.section_html("deadlines")
+        + workbench.table_html(views.deadline_summary(report), "各期限的案件数")
+        + workbench.table_html(report.on_time, "按时初查率、按期办结率")
+        + workbench.table_html(views.overdue_view(report), "超期及日历未覆盖的案件")
     )
 )
 
 # %% tags=["analyst"]
 display(
     HTML(
-        page.heading("超期与期限", 3)
-        + page.frame_html(views.deadline_summary(report))
-        + page.frame_html(report.on_time)
-        + page.frame_html(views.overdue_view(report))
-    )
-)
-
-# %% tags=["analyst"]
-display(HTML(page.heading("异常波动", 3)))
-display(HTML(page.para(investigate.SPIKE_METHOD)))
-spike_list = investigate.spikes(cases, key)
-display(HTML(page.frame_html(checks.findings_frame(spike_list), "findings")))
-# Only real spikes have a breakdown; "not tested" (too little history) is said in the table above.
-for finding in (f for f in spike_list if f.kind == "spike"):
-    display(HTML(page.heading(finding.message, 4)))
-    display(HTML(page.frame_html(investigate.spike_breakdown(cases, finding))))
-    display(HTML(page.frame_html(views.cases_of(report, finding), "drill")))
-
-# %% tags=["analyst"]
-display(
-    HTML(
-        page.heading("受理量同比、环比", 3)
+        workbench.section_html("change")
         + page.para(investigate.volume_change(cases, key, cutoff=cut)["message"])
-        + page.heading("按单位", 4)
-        + page.frame_html(investigate.change_by(cases, key, "unit", branch, cutoff=cut))
-        + page.heading("按问题分类", 4)
-        + page.frame_html(investigate.change_by(cases, key, "problem_category", branch, cutoff=cut))
-        + page.heading("按客体分类", 4)
-        + page.frame_html(investigate.change_by(cases, key, "goods_category", branch, cutoff=cut))
+        + workbench.table_html(investigate.change_by(cases, key, "unit", branch, cutoff=cut), "按单位")
+        + workbench.table_html(
+            investigate.change_by(cases, key, "problem_category", branch, cutoff=cut), "按问题分类"
+        )
+        + workbench.table_html(
+            investigate.change_by(cases, key, "goods_category", branch, cutoff=cut), "按客体分类"
+        )
     )
 )
 
 # %% tags=["analyst"]
+# 图和表都来自同一份近 12 个月的办结率（found.history）；低于阈值的单位也在“发现”里。
 display(
     HTML(
-        page.heading("办结率阈值：近 12 个月", 3)
-        + page.frame_html(investigate.threshold_history(cases, branch, key, cutoff=cut), "notes")
-        + page.frame_html(
-            checks.findings_frame(investigate.threshold_breaches(cases, branch, key, cutoff=cut)), "findings"
+        workbench.section_html("threshold")
+        + workbench.threshold_charts_html(report, found.history)
+        + workbench.table_html(
+            workbench.history_frame(found.history, branch.rate_rule),
+            "各单位近 12 个月办结率",
+            below=(workbench.history_months(found.history), branch.closure_rate_threshold),
+            page_length=25,
         )
     )
 )
@@ -139,20 +156,24 @@ display(
 # %% tags=["analyst"]
 display(
     HTML(
-        page.heading("主要问题、客体与来源渠道", 3)
-        + page.frame_html(investigate.top_categories(cases, key, "problem_category", cutoff=cut))
-        + page.frame_html(investigate.top_categories(cases, key, "goods_category", cutoff=cut))
-        + page.frame_html(investigate.top_categories(cases, key, "channel", cutoff=cut))
+        workbench.section_html("categories")
+        + workbench.table_html(
+            investigate.top_categories(cases, key, "problem_category", cutoff=cut), "问题分类"
+        )
+        + workbench.table_html(
+            investigate.top_categories(cases, key, "goods_category", cutoff=cut), "客体分类"
+        )
+        + workbench.table_html(investigate.top_categories(cases, key, "channel", cutoff=cut), "来源渠道")
     )
 )
 
 # %% tags=["analyst"]
 # 下钻：表中任一格背后的案件。例：全局“办理中”的案件（受理而未办结）。
-# 其他格：views.behind(report, "站前所", "举报办结")（单位名称 + 页面上的表头）；
+# 其他格：views.behind(report, "站前所", "举报办结")（单位名称 + 页面上的中文表头）；
 # 任一发现：views.cases_of(report, finding)；按分类：investigate.drill_down(cases, key, by=..., value=...)。
-display(HTML(page.heading("明细下钻：本月办理中的案件", 3) + page.frame_html(views.pending_view(report), "drill")))
+display(HTML(workbench.section_html("pending") + workbench.table_html(views.pending_view(report))))
 
 # %% tags=["analyst"]
-# 正式运行时（kwstats bulletin）把统计表写成 xlsx，放在通报旁边。
+# 正式运行时（kwstats bulletin）把统计表写成 xlsx，放在通报旁边（drilldown.xlsx 已在页首写出）。
 if output_dir:
     print("统计表已写出：", page.write_table_xlsx(report, output_dir).name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,9 @@ from kwstats.schema import conform
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = Path(os.environ.get("KWSTATS_REFERENCE", REPO / "tests" / "reference"))
 os.environ.setdefault("MPLBACKEND", "Agg")
+# No test reads a case store it did not make: the default store (data/store, or the developer's
+# $KWSTATS_STORE) would otherwise replace the sample wherever a test gives no --data.
+os.environ["KWSTATS_STORE"] = tempfile.mkdtemp(prefix="kwstats-tests-no-store-")
 
 
 @pytest.fixture(scope="session")

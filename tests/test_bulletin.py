@@ -231,7 +231,7 @@ def test_a_kernel_error_keeps_its_type_and_the_executed_notebook(tmp_path, sampl
         kernel.execute_notebook(executed, parameters, cwd=tmp_path, failure_note="（笔记本已保留）")
     assert "branch.yaml" in str(exc.value) and str(exc.value).endswith("。（笔记本已保留）")
     assert "Error:" not in str(exc.value) and executed.exists()
-    shutil.rmtree(tmp_path / ".ingest")  # the cases are gone: not a kwstats error
+    (tmp_path / ".ingest" / "meta.json").write_text("{", encoding="utf-8")  # a broken hand-over: a bug
     with pytest.raises(
         NotebookExecutionError, match=r"第 \d+ 个单元格（from IPython.display import .*）出错：\w+Error"
     ):
@@ -287,6 +287,7 @@ def test_injected_parameters_are_resolved_values_without_paths(built):
     nb = nbformat.read(built["执行后的 notebook"], as_version=4)
     (injected,) = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert 'ingest_dir = ".ingest"' in injected.source and 'output_dir = "."' in injected.source
+    assert 'month = "2022-01"' in injected.source
     assert '"cutoff": "2022-01-31T23:59:59.999999999"' in injected.source
     assert "data_paths" not in injected.source and "sample" in injected.source
     assert "/." not in injected.source and "data/sample" not in injected.source

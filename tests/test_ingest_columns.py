@@ -12,12 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kwstats import masking
 from kwstats.exceptions import InputFileError
-from kwstats.ingest import csvfile, read_exports
+from kwstats.ingest import csvfile, personal, read_exports
 from kwstats.ingest.grid import WHITESPACE, cell_text, strip_text
 from kwstats.ingest.personal import mask_own_values
 from kwstats.masking import mask_known_rows, mask_series, mask_text
@@ -208,14 +210,16 @@ def test_strip_text_is_cell_text(values: list[str]) -> None:
 
 
 _OWN = st.sampled_from(
-    ["", "王芳", "孙先生", "13812345678", "138-1234-5678", "长春市宽城区长江路88号", "张三 李四", "无"]
-)
+    ["", "王芳", "孙先生", "13812345678", "+8613812345678", "138-1234-5678", "0431-85551234", "长春市宽城区长江路88号",
+     "团山街１７０号", "张三 李四", "李 四", "无", "22010319880715451X", "xxx", "Ａｂｃ"]
+)  # fmt: skip
 _TEXT = st.one_of(
     st.sampled_from(
-        ["", "王芳投诉", "电话13812345678", "住长江路88号", "138 1234 5678", "2022-01-05", "张三"]
+        ["", "王芳投诉", "王 芳来电", "电话13812345678", "１３８１２３４５６７８", "138 1234 5678", "0086 138-1234-5678",
+         "尾号5678", "12345678", "住长江路88号", "团山街170号", "2022-01-05", "张三", "李四说", "ABC", "身份证22010319880715451x"]
     ),
-    st.text(alphabet="王芳1385 -长江路号", max_size=12),
-)
+    st.text(alphabet="王芳1385 -长江路号１４李四", max_size=12),
+)  # fmt: skip
 
 
 @settings(max_examples=200, deadline=None)
@@ -232,6 +236,23 @@ def test_own_values_found_column_wise_are_those_masked_row_by_row(rows) -> None:
     assert [g.to_pylist() for g in got] == [e.tolist() for e in expected]
 
 
+@given(st.text(alphabet="0１٣ \t\u3000-_/.()（）+＋Xx\u2012\u2212\uff0d王a,：\x00", max_size=8))
+def test_value_classes_are_those_of_the_row_test(value: str) -> None:
+    """personal.py's column-wise value classes: a number exactly when the row test says so, a
+    separated value whenever it says so, and a plain number a number."""
+    v = value.strip(" -_.·")
+    arr = pa.array([v], type=pa.large_string())
+
+    def matches(pattern: str) -> bool:
+        return bool(pc.match_substring_regex(arr, pattern)[0].as_py())
+
+    assert matches(personal._PURE_NUMBER) == bool(masking._PURE_NUMBER.match(v))
+    if masking._SPLIT.search(v) or masking._FIVE_DIGITS.search(v):
+        assert matches(personal._SPLIT) or matches(personal._FIVE_DIGITS) or "\x00" in v
+    if matches(personal._PLAIN_NUMBER):
+        assert matches(personal._PURE_NUMBER)
+
+
 @given(
     st.lists(
         st.one_of(st.none(), _TEXT, st.sampled_from(["a@b.com", "０４３１-８５５５１２３４"])), max_size=30
@@ -241,3 +262,14 @@ def test_mask_series_is_mask_text_on_every_value(values: list[str | None]) -> No
     s = pd.Series(values, dtype="str")
     expected = [None if v is None else mask_text(v) for v in values]
     assert [None if pd.isna(v) else v for v in mask_series(s)] == expected
+
+
+def test_usual_characters_have_the_same_skeleton_without_nfkd() -> None:
+    """personal._USUAL: for each of these characters, masking's skeleton (NFKD, then letters and
+    digits) keeps it exactly when RE2's [\\p{L}\\p{N}] does, and NFKD adds no letter or digit."""
+    chars = [chr(c) for a, b in personal._USUAL_RANGES for c in range(a, b + 1) if not 0xD800 <= c <= 0xDFFF]
+    kept_by_re2 = pc.match_substring_regex(
+        pa.array(chars, type=pa.large_string()), r"^[\p{L}\p{N}]$"
+    ).to_pylist()
+    for ch, re2 in zip(chars, kept_by_re2, strict=True):
+        assert masking._skeleton(ch) == (ch if re2 else ""), repr(ch)

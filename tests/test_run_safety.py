@@ -84,6 +84,7 @@ def fake(monkeypatch) -> FakeRun:
 
     run = FakeRun()
     monkeypatch.setattr(kernel, "execute_notebook", run.execute)
+    monkeypatch.setattr(kernel, "load_papermill", lambda: None)
     monkeypatch.setattr(kwstats.render, "export_html", run.export_html)
     monkeypatch.setattr(kwstats.render, "warm_up", lambda: None)
     monkeypatch.setenv("KWSTATS_NO_CACHE", "1")

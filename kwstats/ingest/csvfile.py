@@ -19,7 +19,7 @@ import numpy as np
 
 from kwstats.exceptions import InputFileError
 from kwstats.ingest.csvscan import Body, head_end, read_body
-from kwstats.ingest.files import read_bytes, technical
+from kwstats.ingest.files import read_bytes
 from kwstats.ingest.grid import empty_column, text_columns, text_grid
 from kwstats.ingest.headers import (
     HEADER_SCAN_ROWS,
@@ -110,11 +110,11 @@ def _parse_csv(path: Path, text: str, delimiter: str) -> tuple[list[list[str]], 
                     if "end of data" in str(exc):
                         prev = lines[-1] - 1
                         raise
-        except csv.Error as exc:
+        except csv.Error:
             raise InputFileError(
                 f'{path}：第 {prev + 1} 行附近 CSV 格式有误，可能是某个格子的引号（"）没有成对，'
                 f"使后面的内容都连成了一格。请用记事本或 Excel 查看这一行，改正后再导入，"
-                f"或从平台重新导出为 .xlsx。{technical(exc)}"
+                f"或从平台重新导出为 .xlsx。"  # the csv module's English stays out of it (issue 7)
             ) from None
     finally:
         csv.field_size_limit(old_limit)

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kwstats.ingest.grid import TEXT, WHITESPACE
+from kwstats.masking import _skeleton as _py_skeleton
 from kwstats.masking import mask_known_rows
 
 # The row-by-row test (kwstats.masking._may_recur) on a personal value v, stripped of " -_.·":
@@ -35,6 +36,17 @@ _SPLIT = (
     r"[\s,，、;；/|()（）:：\[\]【】<>《》\"'“”‘’" + "".join(f"\\x{{{ord(c):04x}}}" for c in WHITESPACE) + "]"
 )
 _FIVE_DIGITS = r"(?:\p{Nd}\P{Nd}*){5}"
+_PLAIN_NUMBER = r"^\+?[0-9]{7,}$"  # one run of digits: every form it recurs in ends with its last 4
+_NOT_ALNUM = r"[^\p{L}\p{N}]+"
+# Characters whose skeleton (kwstats.masking._skeleton: NFKD, then what is not a letter or a digit
+# dropped) is the same without NFKD and with RE2's letters and digits: ASCII, CJK ideographs, CJK and
+# general punctuation, full-width punctuation (tests check every one of them).
+_USUAL_RANGES = (
+    (0x00, 0x7F), (0x2000, 0x206F), (0x3000, 0x3037), (0x303B, 0x303F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF),
+    (0xFF01, 0xFF0F), (0xFF1A, 0xFF20), (0xFF3B, 0xFF40), (0xFF5B, 0xFF65),
+)  # fmt: skip
+_USUAL = "".join(f"\\x{{{a:04x}}}-\\x{{{b:04x}}}" for a, b in _USUAL_RANGES)
+_UNUSUAL = f"[^{_USUAL}]"
 _MIN_DIGITS = 7
 
 
@@ -68,47 +80,113 @@ def mask_own_values(
 def _candidates(columns: list[pa.Array], own: Sequence[pa.Array], names_only: Collection[int]) -> np.ndarray:
     """Rows where some own value may recur (every row the row-by-row test would look at, and more).
 
-    A value of 7 digits or more may recur only where the row's other text has 7 digits; a value
-    with a separator or 5 digits that is no plain number is always looked at; any other value
-    (a name, an address) where its last 4 characters are in the row's text.
+    A number may recur only where the row's other text has 7 digits (a plain one, 13812345678, only
+    where its last 4 digits are among them); a value with a separator or 5 digits that is no number
+    is always looked at; any other value (a name, an address) where the last 2 characters of its
+    skeleton are in the skeleton of the row's text.
     """
     n = len(own[0])
     digits = np.zeros(n, dtype=np.int64)
-    for k, c in enumerate(columns):
-        if k not in names_only:
-            digits += pc.count_substring_regex(c, _DIGIT).to_numpy(zero_copy_only=False)
+    ascii_digits = np.zeros(n, dtype=np.int64)
+    full = [c for k, c in enumerate(columns) if k not in names_only]
+    for c in full:
+        digits += pc.count_substring_regex(c, _DIGIT).to_numpy(zero_copy_only=False)
+        ascii_digits += pc.count_substring_regex(c, "[0-9]").to_numpy(zero_copy_only=False)
     many_digits = digits >= _MIN_DIGITS
+    other_digits = digits != ascii_digits  # full-width or other scripts: left to the row test
     out = np.zeros(n, dtype=bool)
     words = []  # per own column: the rows whose value is looked for by its end
+    plains = []  # per own column: the rows whose value is one plain number, looked for by its last digits
     for o in own:
         v = pc.utf8_trim(o, characters=" -_.·")
         present = _np(pc.greater(pc.binary_length(v), 0))
         number = _np(pc.match_substring_regex(v, _PURE_NUMBER))
+        plain = _np(pc.match_substring_regex(v, _PLAIN_NUMBER))
         split = _np(pc.match_substring_regex(v, _SPLIT)) | _np(pc.match_substring_regex(v, _FIVE_DIGITS))
         split |= _np(pc.match_substring(v, "\x00"))  # could straddle two cells of the joined text
-        out |= present & (many_digits | (~number & split))
+        out |= present & ((number & ~plain & many_digits) | (~number & split))
+        out |= present & plain & many_digits & other_digits
+        plains.append((v, present & plain & many_digits & ~other_digits))
         words.append((v, present & ~number & ~split))
+    # a plain number (13812345678) can be masked only where its last 4 digits are among the text's
+    todo = np.zeros(n, dtype=bool)
+    for _, plain in plains:
+        todo |= plain
+    todo &= ~out
+    if todo.any() and full:
+        rows = np.flatnonzero(todo)
+        at = pa.array(rows, type=pa.int64())
+        joined = pc.binary_join_element_wise(*(c.take(at) for c in full), pa.scalar("", TEXT))
+        text = pc.replace_substring_regex(joined, "[^0-9]+", "").to_pylist()
+        for v, plain in plains:
+            ends = pc.utf8_slice_codeunits(v.take(at), -4).to_pylist()
+            hit = [p and e in t for p, e, t in zip(plain[rows].tolist(), ends, text, strict=True)]
+            out[rows[np.asarray(hit, dtype=bool)]] = True
     todo = np.zeros(n, dtype=bool)
     for _, word in words:
         todo |= word
     todo &= ~out
     if todo.any():
-        rows = np.flatnonzero(todo)
-        at = pa.array(rows, type=pa.int64())
-        text = _skeleton(
-            pc.binary_join_element_wise(*(c.take(at) for c in columns), pa.scalar("\x00", TEXT))
-        ).to_pylist()
-        for v, word in words:
-            ends = pc.utf8_slice_codeunits(_skeleton(v.take(at)), -2).to_pylist()
-            looked = word[rows].tolist()
-            hit = [w and e in t for w, e, t in zip(looked, ends, text, strict=True)]
-            out[rows[np.asarray(hit, dtype=bool)]] = True
+        out |= _words_recur(columns, words, todo)
     return out
 
 
-def _skeleton(arr: pa.Array) -> pa.Array:
-    """kwstats.masking._skeleton a column at a time: NFKD, then letters and digits only."""
-    return pc.replace_substring_regex(pc.utf8_normalize(arr, "NFKD"), r"[^\p{L}\p{N}]+", "")
+def _words_recur(
+    columns: list[pa.Array], words: list[tuple[pa.Array, np.ndarray]], todo: np.ndarray
+) -> np.ndarray:
+    """Rows (of `todo`) where the last 2 characters of a word value's skeleton are in the skeleton of
+    the row's text: exactly the row test, found a column at a time.
+
+    Where text and value hold only usual characters (:data:`_USUAL`), the skeleton is the text without
+    what is not a letter or a digit, which DuckDB checks for all rows at once, looking only where the
+    value's last character is in the row at all. Rows with other characters go through
+    :func:`kwstats.masking._skeleton` itself.
+    """
+    import duckdb  # only here: ingest without personal columns never needs it
+
+    n = len(todo)
+    unusual = np.zeros(n, dtype=bool)
+    for c in columns:
+        unusual |= _np(pc.match_substring_regex(c, _UNUSUAL))
+    hit = np.zeros(n, dtype=bool)
+    names = [f"c{k}" for k in range(len(columns))]
+    table: dict[str, pa.Array] = dict(zip(names, columns, strict=True))
+    queries = []
+    for j, (v, word) in enumerate(words):
+        looked = word & todo
+        odd = _np(pc.match_substring_regex(v, _UNUSUAL))
+        plain = looked & ~unusual & ~odd
+        end = pc.utf8_slice_codeunits(pc.replace_substring_regex(v, _NOT_ALNUM, ""), -2)
+        empty = _np(pc.equal(pc.binary_length(end), 0))
+        hit |= plain & empty  # no letter or digit: '' is in every text
+        plain &= ~empty
+        mask = pa.array(~plain)
+        table[f"e{j}"] = pc.if_else(mask, pa.scalar(None, TEXT), end)
+        table[f"l{j}"] = pc.if_else(mask, pa.scalar(None, TEXT), pc.utf8_slice_codeunits(end, -1))
+        anywhere = " OR ".join(f"contains({c}, l{j})" for c in names)
+        skeleton = f"regexp_replace(concat({', '.join(names)}), '{_NOT_ALNUM}', '', 'g')"
+        queries.append(f"coalesce(CASE WHEN {anywhere} THEN contains({skeleton}, e{j}) END, false) AS h{j}")
+        rest = np.flatnonzero(looked & (unusual | odd))
+        if len(rest):
+            hit[rest[_python_test(columns, v, rest)]] = True
+    with duckdb.connect() as con:
+        con.register("rows_", pa.table(table))
+        found = con.sql(f"SELECT {', '.join(queries)} FROM rows_").to_arrow_table()
+    for j in range(len(words)):
+        hit |= _np(found.column(f"h{j}"))
+    return hit
+
+
+def _python_test(columns: list[pa.Array], v: pa.Array, rows: np.ndarray) -> np.ndarray:
+    """The row test's word check, in Python, for the given rows."""
+    at = pa.array(rows, type=pa.int64())
+    cells = [c.take(at).to_pylist() for c in columns]
+    values = v.take(at).to_pylist()
+    out = []
+    for i, value in enumerate(values):
+        text = _py_skeleton("\x00".join(col[i] for col in cells))
+        out.append(_py_skeleton(value)[-2:] in text)
+    return np.asarray(out, dtype=bool)
 
 
 def _np(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:

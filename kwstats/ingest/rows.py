@@ -3,6 +3,7 @@ line, column, raw value and reason; the good ones conformed to the canonical cas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -95,6 +96,18 @@ def _concat(parts: list[pa.Array | pa.ChunkedArray]) -> pd.Series:
     return pd.Series(pd.array(pa.chunked_array(chunks, type=TEXT), dtype="str"))
 
 
+def _by_value(parse: Callable[[pd.Series], tuple[pd.Series, ...]], s: pd.Series) -> tuple[pd.Series, ...]:
+    """`parse(s)`, each distinct cell parsed once (amounts, flags and counts repeat a lot)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    if len(uniques) * 4 > len(s):
+        return parse(s)
+    codes = np.asarray(codes)
+    return tuple(
+        pd.Series(r.to_numpy()[codes], index=s.index, dtype=r.dtype)
+        for r in parse(pd.Series(uniques, dtype=s.dtype))
+    )
+
+
 def _field(raws: list[Raw], fld: str) -> pd.Series:
     """One field over all files as a text Series ('' where a file lacks the column)."""
     return _concat([r.cells[fld] if fld in r.cells else empty_column(len(r.lines)) for r in raws])
@@ -146,16 +159,16 @@ def parse_rows(raws: list[Raw], branch: Branch, now: pd.Timestamp) -> tuple[pd.D
             future = (values.to_numpy(dtype="datetime64[ns]") > limit_by_row) & values.notna().to_numpy()
             rej.add_field(future, limit_reason[file_idx], fld, raw)
         parsed[fld] = values
-    amount, bad, negative = parse_amounts(raw["recovered_loss"])
+    amount, bad, negative = _by_value(parse_amounts, raw["recovered_loss"])
     rej.add_field(bad, REASON_BAD_AMOUNT, "recovered_loss", raw)
     rej.add_field(negative, REASON_NEGATIVE_AMOUNT, "recovered_loss", raw)
     rej.add_field(amount > MAX_AMOUNT_YUAN, REASON_AMOUNT_TOO_LARGE, "recovered_loss", raw)
     parsed["recovered_loss"] = amount.where(amount <= MAX_AMOUNT_YUAN, 0.0)
     for fld in FLAG_FIELDS:
-        values, bad = parse_flags(raw[fld])
+        values, bad = _by_value(parse_flags, raw[fld])
         rej.add_field(bad, REASON_BAD_FLAG, fld, raw)
         parsed[fld] = values
-    parsed["urges"], bad = parse_urges(raw["urges"])
+    parsed["urges"], bad = _by_value(parse_urges, raw["urges"])
     rej.add_field(bad, REASON_BAD_URGES, "urges", raw)
     rej.add_field(parsed["urges"] > MAX_URGES, REASON_TOO_MANY_URGES, "urges", raw)
 
@@ -282,8 +295,18 @@ def _output(
     every = len(at) == len(ok)
     index = pd.RangeIndex(len(at))
 
+    runs = None if every else _runs(ok)
+
     def kept(s: pd.Series) -> pd.Series:
-        return (s if every else s.iloc[at]).reset_index(drop=True)
+        if every:
+            return s.reset_index(drop=True)
+        values = s.array
+        if runs is not None and isinstance(values, pd.arrays.ArrowStringArray):
+            # text: the runs of rows kept, as slices of the same buffers (no copy)
+            pieces = values._pa_array
+            parts = [c for a, b in runs for c in pieces.slice(a, b - a).chunks]
+            return pd.Series(pd.array(pa.chunked_array(parts, type=pieces.type), dtype=s.dtype), index=index)
+        return s.iloc[at].reset_index(drop=True)
 
     ids = kept(cases["case_id"])
     out: dict[str, pd.Series] = {"case_id": ids}
@@ -304,6 +327,14 @@ def _output(
     out["closure_basis"] = _categorical(basis[at], _BASES, index)
     out["source_file"] = _categorical(file_idx[at], names, index)
     return conform(pd.DataFrame(out, index=index))
+
+
+def _runs(ok: np.ndarray, most: int = 1000) -> list[tuple[int, int]] | None:
+    """The runs [a, b) of consecutive True in `ok`, or None when there are more than `most`."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], ok, [False]]).astype(np.int8)))
+    if len(edges) > 2 * most:
+        return None
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 def _text_categorical(col: pd.Series, ids: pd.Series, masked: bool = True) -> pd.Series:
