@@ -23,8 +23,8 @@ test: $(STAMP)  ## run the whole test suite (installs Chromium and CJK fonts fir
 	bash scripts/system-deps.sh
 	$(BIN)/python -m pytest -q
 
-lab: $(STAMP)  ## open the monthly notebook in JupyterLab (analyst use)
-	$(BIN)/jupyter lab notebooks/monthly_bulletin.ipynb
+lab: $(STAMP)  ## open the analyst's working copy of the notebook (work/, outside git) in JupyterLab
+	$(BIN)/python -m kwstats.notebook
 
 sample: $(STAMP)  ## write the synthetic sample exports to data/sample
 	$(BIN)/kwstats sample

@@ -46,6 +46,7 @@ OUTPUTS = {
     "分析版": "bulletin-analyst.html",
     "执行后的 notebook": "bulletin.ipynb",
     "统计表": "table.xlsx",
+    "下钻明细": "drilldown.xlsx",  # written by the notebook's analyst cells (kwstats.workbench)
 }
 
 
@@ -65,7 +66,8 @@ def build_bulletin(
     progress: bool = False,
     wait: bool = True,
 ) -> dict[str, Path]:
-    """Write outputs/<month>/: bulletin.html, bulletin-analyst.html, bulletin.ipynb, table.xlsx.
+    """Write outputs/<month>/: bulletin.html, bulletin-analyst.html, bulletin.ipynb, table.xlsx,
+    drilldown.xlsx.
 
     An official run refuses a month without its params file, with an earlier month's typical case,
     without any case or with most cases off the roster; `draft=True` builds it anyway, marked
@@ -162,8 +164,9 @@ def _convert(run: Run, nb, scratch: Path, progress: bool) -> None:
     _say(progress, "转换为 HTML（正式版、分析版）……")
     render.export_html(nb, scratch / OUTPUTS["正式版"], official=True, title=title)
     render.export_html(nb, scratch / OUTPUTS["分析版"], official=False, title=title + "（分析版）")
-    if not (scratch / OUTPUTS["统计表"]).exists():
-        raise NotebookExecutionError(f"notebook 没有写出统计表 table.xlsx（{scratch}）。")
+    for label in ("统计表", "下钻明细"):
+        if not (scratch / OUTPUTS[label]).exists():
+            raise NotebookExecutionError(f"notebook 没有写出{label} {OUTPUTS[label]}（{scratch}）。")
 
 
 def bulletin_title(short_name: str, period: Period | str) -> str:

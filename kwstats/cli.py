@@ -223,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--draft",
         action="store_true",
         help="草稿：缺少本月参数文件、本月没有案件、多数案件不在名册中，或本月典型案例与之前某个月的相同时"
-        "也生成，页面标明【草稿】",
+        "也生成；草稿的页面一律标明【草稿】（即使一切齐全）",
     )
     p.add_argument(
         "--no-wait",

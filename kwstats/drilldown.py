@@ -150,6 +150,9 @@ def write_drilldown_xlsx(
     cut = _cutoff(cutoff)
     fd, tmp_name = tempfile.mkstemp(prefix=".drilldown-", suffix=".xlsx", dir=target.parent)
     os.close(fd)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    os.chmod(tmp_name, 0o666 & ~umask)  # mkstemp makes 0600; the workbook is meant to be shared
     try:
         wb = xlsxwriter.Workbook(
             tmp_name,

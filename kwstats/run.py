@@ -164,7 +164,7 @@ def notebook_run(
         if not (Path(ingest_dir) / "meta.json").is_file():
             raise UsageError(
                 "这是 kwstats bulletin 执行后保存的 notebook，它读入的案件只在生成通报时存在，已经删除。"
-                "要重新运行，请打开 notebooks/monthly_bulletin.ipynb，设置 month 和 data_paths 后全部运行。"
+                "要重新运行，请用 make lab 打开工作副本 work/monthly_bulletin.ipynb，设置 month 和 data_paths 后全部运行。"
             )
         resolved = Period.from_dict(period or {})
         params = load_params(params_dir, resolved, required=official)

@@ -131,6 +131,10 @@ _FILES_COLUMNS = {
     "reports": "VARCHAR",  # JSON list of FileReport (paths, labels and sheet names masked)
     "warnings": "VARCHAR",  # JSON list of texts (masked)
     "demo": "BOOLEAN",  # read from a synthetic-sample folder (its marker file): pages say 演示
+    # the earliest and latest registration among the cases the file holds now (NULL: none), kept by
+    # every ingest: a month's read finds its files' other cases without scanning the table
+    "first_held": "TIMESTAMP_NS",
+    "last_held": "TIMESTAMP_NS",
 }
 _FILE_REPORT_FIELDS = {f.name for f in dataclasses.fields(FileReport)}
 _PROCESS_LOCKS: dict[str, threading.Lock] = {}
@@ -216,12 +220,14 @@ def _connect(
         raise StoreNotFoundError(
             f"找不到案件库：{_shown(db)}。请先运行 kwstats ingest 导入导出文件，或用 --store 指定案件库目录。"
         )
+    settings = dict(config or {})
+    locked = bool(settings.pop("lock_configuration", False))
     limit = _wait_seconds(timeout)
     start = time.monotonic()
     told = 0.0
     while True:
         try:
-            return duckdb.connect(str(db), read_only=read_only, config=config or {})
+            return _quiet(duckdb.connect(str(db), read_only=read_only, config=settings), locked)
         except duckdb.Error as exc:
             if not _is_lock_error(exc):
                 raise StoreError(f"无法打开案件库 {_shown(db)}（{_technical(exc)}）。") from None
@@ -238,6 +244,14 @@ def _connect(
                 _say(progress, f"{waiting}（已等待 {waited:.0f} 秒）", logging.WARNING)
                 told = time.monotonic()
             time.sleep(_POLL_SECONDS)
+
+
+def _quiet(con: duckdb.DuckDBPyConnection, lock_configuration: bool) -> duckdb.DuckDBPyConnection:
+    """No progress bar (DuckDB draws it on stdout, among a command's output); then lock the settings."""
+    con.execute("SET enable_progress_bar = false")
+    if lock_configuration:
+        con.execute("SET lock_configuration = true")
+    return con
 
 
 @contextmanager
@@ -849,6 +863,7 @@ def _merge(
         cols = ", ".join(_q(c) for c in values)
         marks = ", ".join("?" for _ in values)
         con.execute(f"INSERT INTO files ({cols}) VALUES ({marks})", list(values.values()))
+    update_held_spans(con)
     _say(progress, f"已写入 {len(reads)} 个文件，正在提交……")
     return _store_counts(con)
 
@@ -865,6 +880,18 @@ def _masked_report(report: FileReport) -> dict[str, Any]:
 def is_demo_file(path: str | Path) -> bool:
     """True when the file lies in a synthetic-sample folder (one holding the sample's marker file)."""
     return any((folder / MARKER_NAME).is_file() for folder in Path(path).resolve().parents)
+
+
+def update_held_spans(con: duckdb.DuckDBPyConnection) -> None:
+    """Set every file's ``first_held``/``last_held`` from the cases it holds now (inside the ingest)."""
+    con.execute(
+        "UPDATE files SET first_held = s.lo, last_held = s.hi FROM (SELECT file_sha256, min(registered_at) AS lo, "
+        "max(registered_at) AS hi FROM cases GROUP BY 1) s WHERE files.sha256 = s.file_sha256"
+    )
+    con.execute(
+        "UPDATE files SET first_held = NULL, last_held = NULL "
+        "WHERE sha256 NOT IN (SELECT DISTINCT file_sha256 FROM cases)"
+    )
 
 
 def _store_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
@@ -906,21 +933,64 @@ def _read_cases(
         )
     where, params = _month_filter(months)
     select = ", ".join(_q(c) for c in cols)
-    sql = f"SELECT {select} FROM cases {where}"
+    table = con.sql(
+        f"SELECT {select} FROM cases {where} ORDER BY registered_at, case_id", params=params
+    ).to_arrow_table()
     if context and where:
-        # each file with rows set aside: its earliest and latest case outside the months (see load_cases_from_store)
-        inside = where.removeprefix("WHERE ")
-        sql = (
-            f"{sql} UNION ALL SELECT {select} FROM cases WHERE case_id IN ("
-            "SELECT unnest([arg_min(case_id, (registered_at, case_id)), arg_max(case_id, (registered_at, case_id))]) "
-            f"FROM cases WHERE registered_at IS NOT NULL AND NOT ({inside}) "
-            "AND file_sha256 IN (SELECT DISTINCT file_sha256 FROM rejected) GROUP BY file_sha256)"
-        )
-        params = params + params
-    table = con.sql(f"{sql} ORDER BY registered_at, case_id", params=params).to_arrow_table()
+        extra = _context_cases(con, select, months)
+        if extra is not None and extra.num_rows:
+            table = pa.concat_tables([table, extra.cast(table.schema)]).sort_by(
+                [("registered_at", "ascending"), ("case_id", "ascending")]
+            )
     frame = table.to_pandas()
     del table
     return conform(frame).reset_index(drop=True), warnings
+
+
+def _context_cases(
+    con: duckdb.DuckDBPyConnection, select: str, months: Sequence[str] | str | None
+) -> pa.Table | None:
+    """Each file with rows set aside: its earliest and its latest case, where outside `months`.
+
+    What :func:`load_cases_from_store`'s `context` promises for one month (the earliest case outside
+    a month is the file's earliest when that one is outside, and likewise the latest). The files'
+    ``first_held``/``last_held`` name the instants, so only the row groups holding them are read.
+    """
+    columns = set(_table_columns(con, "files"))
+    if not {"first_held", "last_held"} <= columns:  # a store from before: one scan instead
+        spans = con.execute(
+            "SELECT file_sha256, min(registered_at), max(registered_at) FROM cases "
+            "WHERE file_sha256 IN (SELECT DISTINCT file_sha256 FROM rejected) GROUP BY 1"
+        ).fetchall()
+    else:
+        spans = con.execute(
+            "SELECT sha256, first_held, last_held FROM files WHERE sha256 IN (SELECT DISTINCT file_sha256 FROM rejected)"
+        ).fetchall()
+    keys = [normalize_month(m) for m in ([months] if isinstance(months, str) else list(months or []))]
+    points = {
+        (sha, pd.Timestamp(t))
+        for sha, lo, hi in spans
+        for t in (lo, hi)
+        if t is not None and f"{pd.Timestamp(t):%Y-%m}" not in keys
+    }
+    if not points:
+        return None
+    shas = sorted({sha for sha, _ in points})
+    stamps = sorted({t for _, t in points})
+    found = con.sql(
+        f"SELECT {select}, file_sha256 AS _file FROM cases WHERE registered_at IN ({', '.join('?' for _ in stamps)}) "
+        f"AND file_sha256 IN ({', '.join('?' for _ in shas)}) ORDER BY registered_at, case_id",
+        params=[t.to_pydatetime() if t.nanosecond == 0 else t.to_datetime64() for t in stamps] + shas,
+    ).to_arrow_table()
+    keep, seen = [], set()
+    files = found.column("_file").to_pylist()
+    times = found.column("registered_at").to_pylist()
+    for k, (sha, t) in enumerate(zip(files, times, strict=True)):
+        key = (sha, pd.Timestamp(t))
+        if key in points and key not in seen:
+            seen.add(key)
+            keep.append(k)
+    return found.take(keep).drop_columns(["_file"])
 
 
 def _read_rejected(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import pytest
 from kwstats.bulletin import build_bulletin
 from kwstats.exceptions import NotebookExecutionError
 from kwstats.render import assert_offline
-from tests.browser_util import chromium, open_offline, screenshot
+from tests.browser_util import SCREENSHOTS, chromium, open_offline, screenshot, screenshot_viewport
 from tests.conftest import REFERENCE_DIR
 
 pytestmark = pytest.mark.slow
@@ -68,12 +68,13 @@ def built(tmp_path_factory) -> dict[str, Path]:
     return build_bulletin("2022-01", out_dir=out)
 
 
-def test_four_outputs(built):
+def test_five_outputs(built):
     assert {p.name for p in built.values()} == {
         "bulletin.html",
         "bulletin-analyst.html",
         "bulletin.ipynb",
         "table.xlsx",
+        "drilldown.xlsx",
     }
     assert all(p.stat().st_size > 1000 for p in built.values())
     assert not list(built["正式版"].parent.parent.glob(".2022-01-*")), "scratch folder left behind"
@@ -120,13 +121,13 @@ def test_official_table_matches_reference_but_errata(built):
 def test_official_has_no_code_and_no_analyst_parts(built):
     official = built["正式版"].read_text(encoding="utf-8")
     analyst = built["分析版"].read_text(encoding="utf-8")
-    for marker in ("build_report", "分析员部分", "核对发现"):
+    for marker in ("build_report", "分析员部分", "目录（分析版）", "名册外单位"):
         assert marker not in official
     assert not re.search(r'class="[^"]*jp-InputArea-editor', official), (
         "code cell shown in the official bulletin"
     )
     assert re.search(r'class="[^"]*jp-InputArea-editor', analyst)
-    for marker in ("build_report", "分析员部分", "核对发现", "off_roster", "读入"):
+    for marker in ("build_report", "分析员部分", "目录（分析版）", "名册外单位", "读入"):
         assert marker in analyst
     assert assert_offline(official) == [] and assert_offline(analyst) == []
     assert "<title>宽城分局 12315 工作动态解读（2022 年 1 月）</title>" in official
@@ -238,11 +239,19 @@ def test_a_kernel_error_keeps_its_type_and_the_executed_notebook(tmp_path, sampl
         kernel.execute_notebook(executed, {**parameters, "params_dir": str(DEFAULT_PARAMS_DIR)}, cwd=tmp_path)
 
 
-def test_analyst_html_shows_the_planted_spike_with_its_cases(tmp_path, sample_cases):
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory) -> dict[str, Path]:
+    """The sample's month with the planted spike (2022-06), as a draft: no prose written for it."""
+    from kwstats.sample import PLANTED_SPIKE
+
+    return build_bulletin(PLANTED_SPIKE["month"], out_dir=tmp_path_factory.mktemp("planted"), draft=True)
+
+
+def test_analyst_html_shows_the_planted_spike_with_its_cases(planted, sample_cases):
     from kwstats.sample import PLANTED_SPIKE
 
     month = PLANTED_SPIKE["month"]
-    outputs = build_bulletin(month, out_dir=tmp_path, draft=True)  # no prose written for this month
+    outputs = planted
     analyst = outputs["分析版"].read_text(encoding="utf-8")
     official = outputs["正式版"].read_text(encoding="utf-8")
     assert f"{PLANTED_SPIKE['unit']} {month} 受理" in analyst
@@ -257,12 +266,78 @@ def test_analyst_html_shows_the_planted_spike_with_its_cases(tmp_path, sample_ca
     assert "异常波动" not in official
 
 
+def _rows(page, table) -> list[list[str]]:
+    """The cells of a DataTable's body rows as the page shows them now."""
+    return table.locator("tbody tr").evaluate_all("rs => rs.map(r => Array.from(r.cells, c => c.innerText))")
+
+
+def _show_all(table_box) -> None:
+    table_box.locator("select.dt-input").select_option("-1")  # 每页：全部
+
+
+def test_analyst_page_in_a_browser_offline(planted):
+    """The 2022-06 analyst page as an analyst uses it, offline: the table of contents first, a jump to
+    the spike, its chart and the heat map, a search box and a sort on real tables, no squeezed column."""
+    from kwstats.sample import PLANTED_SPIKE
+
+    analyst = planted["分析版"]
+    source = analyst.read_text(encoding="utf-8")
+    tables = source.count('<table id="itables_')
+    unit = PLANTED_SPIKE["unit"]
+    (number,) = re.findall(rf'<a href="#(kw-f\d\d)">\d\d 异常波动 · {unit}</a>', source)
+    with chromium() as browser, open_offline(analyst, browser, width=1400, height=1000) as (page, requests):
+        page.wait_for_function(f"document.querySelectorAll('table.dataTable').length >= {tables}", timeout=30_000)
+        assert requests == [], f"页面试图访问外部资源：{requests}"
+        # the page opens with its table of contents; every link in it leads somewhere on the page
+        assert page.locator("h2").first.inner_text() == "目录（分析版）"
+        hrefs = page.locator("#kw-toc a[href^='#']").evaluate_all("as => as.map(a => a.hash.slice(1))")
+        assert hrefs and page.evaluate("ids => ids.filter(i => !document.getElementById(i))", hrefs) == []
+        screenshot_viewport(page, "analyst-2022-06-top.png")
+        # the TOC's link to the spike lands on it; its chart is there, drawn
+        page.locator(f"#kw-toc a[href='#{number}']").click()
+        page.wait_for_timeout(300)
+        assert -5 <= page.evaluate(f"document.getElementById('{number}').getBoundingClientRect().top") <= 60
+        chart = page.locator(f"#{number} figure img")
+        assert chart.evaluate("i => i.complete && i.naturalWidth > 600") and unit in (chart.get_attribute("alt") or "")
+        chart.screenshot(path=str(SCREENSHOTS / "analyst-2022-06-spike.png"))
+        heat = page.locator("#kw-threshold ~ figure img").first
+        assert "热力图" in (heat.get_attribute("alt") or "")
+        heat.screenshot(path=str(SCREENSHOTS / "analyst-2022-06-heatmap.png"))
+        # search: the findings table filtered by the unit shows exactly the rows that mention it
+        box = page.locator(".dt-container", has=page.locator("caption", has_text="发现一览"))
+        _show_all(box)
+        expected = [r for r in _rows(page, box) if any(unit in c for c in r)]
+        box.locator("input[type=search]").first.fill(unit)
+        page.wait_for_timeout(300)
+        assert expected and _rows(page, box) == expected
+        # sort: the month's pending cases by 登记编号, ascending then descending
+        pending = page.locator(".dt-container", has=page.locator("th", has_text="登记编号")).last
+        _show_all(pending)
+        ids = [r[0] for r in _rows(page, pending)]
+        header = pending.locator("thead th", has_text="登记编号").locator(".dt-column-order")
+        header.click()
+        assert [r[0] for r in _rows(page, pending)] == sorted(ids)
+        header.click()
+        assert [r[0] for r in _rows(page, pending)] == sorted(ids, reverse=True)
+        # the spike's cases, opened: every header reads on one or two lines, none a character wide
+        page.locator(f"#{number} details summary").click()
+        heights = page.locator(f"#{number} details table.dataTable thead th").evaluate_all(
+            "ths => ths.map(t => t.getBoundingClientRect().height / parseFloat(getComputedStyle(t).lineHeight))"
+        )
+        assert heights and max(heights) < 3, heights
+        assert requests == []
+    with chromium() as browser, open_offline(planted["正式版"], browser) as (page, requests):
+        assert page.evaluate("document.scripts.length") == 0 and requests == []
+
+
 def test_no_personal_data_in_any_output(built):
     from python_calamine import CalamineWorkbook
 
     texts = [built[k].read_text(encoding="utf-8") for k in ("正式版", "分析版", "执行后的 notebook")]
-    sheet = CalamineWorkbook.from_path(str(built["统计表"])).get_sheet_by_index(0).to_python()
-    texts.append("\n".join(str(c) for row in sheet for c in row))
+    for book in (CalamineWorkbook.from_path(str(built[k])) for k in ("统计表", "下钻明细")):
+        for name in book.sheet_names:
+            sheet = book.get_sheet_by_name(name).to_python()
+            texts.append("\n".join(str(c) for row in sheet for c in row))
     for text in texts:
         plain = html_lib.unescape(text)
         assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", plain)

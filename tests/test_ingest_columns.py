@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from kwstats import masking
 from kwstats.exceptions import InputFileError
-from kwstats.ingest import csvfile, personal, read_exports
+from kwstats.ingest import csvfile, personal, read_exports, values
 from kwstats.ingest.grid import WHITESPACE, cell_text, strip_text
 from kwstats.ingest.personal import mask_own_values
 from kwstats.masking import mask_known_rows, mask_series, mask_text
@@ -185,7 +185,7 @@ def _csv_files(draw) -> tuple[list[str], str, bool]:
     return rows, draw(st.sampled_from(["\n", "\r\n"])), draw(st.booleans())
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_csv_files())
 def test_column_reader_equals_record_reader(file: tuple[list[str], str, bool]) -> None:
     rows, newline, bom = file
@@ -222,7 +222,7 @@ _TEXT = st.one_of(
 )  # fmt: skip
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.lists(st.tuples(_TEXT, _TEXT, _TEXT, _OWN, _OWN), min_size=1, max_size=12))
 def test_own_values_found_column_wise_are_those_masked_row_by_row(rows) -> None:
     cols = [np.array([r[k] for r in rows], dtype=object) for k in range(3)]
@@ -273,3 +273,24 @@ def test_usual_characters_have_the_same_skeleton_without_nfkd() -> None:
     ).to_pylist()
     for ch, re2 in zip(chars, kept_by_re2, strict=True):
         assert masking._skeleton(ch) == (ch if re2 else ""), repr(ch)
+
+
+_DATE_PIECES = st.sampled_from(["2022", "1999", "1677", "2262", "-", "/", "年", "月", "日", " ", ":", "0", "1", "2",
+                                "9", "12", "13", "29", "30", "31", "24", "59", "60", "T", "."])  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(_DATE_PIECES, st.sampled_from(["2022-02-28 23:59:59", "2024/2/29 9:05", "2022年1月5日"])),
+        max_size=9,
+    )
+)
+def test_plain_dates_read_as_the_general_parsers_read_them(pieces: list[str]) -> None:
+    text = pd.Series(["".join(pieces)], dtype="str")
+    got = values._parse_dates_plain(text).iloc[0]
+    if pd.isna(got):
+        return
+    iso = values._parse_dates_iso(text).iloc[0]
+    general = iso if not pd.isna(iso) else values._parse_dates_slow(text).iloc[0]
+    assert got == general, text.iloc[0]

@@ -71,5 +71,5 @@ def test_the_kernel_gets_plain_values_and_no_data_path(tmp_path):
 
 def test_a_kept_notebook_run_again_says_what_to_do(tmp_path):
     values = kernel_parameters(resolve_run("2022-01"))
-    with pytest.raises(UsageError, match="notebooks/monthly_bulletin.ipynb"):
+    with pytest.raises(UsageError, match="make lab 打开工作副本 work/monthly_bulletin.ipynb"):
         notebook_run(period=values["period"], ingest_dir=tmp_path / ".ingest")

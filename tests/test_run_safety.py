@@ -40,7 +40,8 @@ def tiny_export(path: Path, month: str = "2022-01") -> Path:
 
 
 class FakeRun:
-    """Stands in for papermill (writes the notebook and table.xlsx) and nbconvert; counts overlap."""
+    """Stands in for papermill (writes the notebook, table.xlsx and drilldown.xlsx) and nbconvert;
+    counts overlap."""
 
     def __init__(self, delay: float = 0.0, fail: type[BaseException] | None = None) -> None:
         self.delay, self.fail = delay, fail
@@ -66,7 +67,8 @@ class FakeRun:
             nb = new_notebook(cells=[cell, new_code_cell("record", outputs=[warnings])])
             nbformat.write(nb, out_path)
             assert (Path(cwd) / parameters["ingest_dir"] / "cases.parquet").is_file()
-            (Path(cwd) / parameters["output_dir"] / "table.xlsx").write_bytes(b"table")
+            for name in ("table.xlsx", "drilldown.xlsx"):
+                (Path(cwd) / parameters["output_dir"] / name).write_bytes(b"xlsx")
         finally:
             with self.guard:
                 self.active -= 1
@@ -305,6 +307,7 @@ def test_three_concurrent_runs_take_turns(tmp_path, fake, caplog):
         "bulletin-analyst.html",
         "bulletin.html",
         "bulletin.ipynb",
+        "drilldown.xlsx",
         "table.xlsx",
     ]
     assert page.read_text(encoding="utf-8") != "上个版本的通报"
@@ -449,6 +452,7 @@ def test_two_real_runs_at_once(tmp_path, sample_ingest):
         "bulletin-analyst.html",
         "bulletin.html",
         "bulletin.ipynb",
+        "drilldown.xlsx",
         "table.xlsx",
     ]
     assert leftovers(out) == []

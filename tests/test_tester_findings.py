@@ -228,11 +228,20 @@ def test_an_empty_unit_column_is_not_an_alias_problem(tmp_path, branch):
 # F. the official run above the stop share stops before the kernel; a failed notebook goes once fixed
 
 
+class FakeKernelRun(FakeRun):
+    """test_run_safety's stand-in for papermill, writing every file the notebook writes."""
+
+    def execute(self, out_path: Path, parameters: dict, *, cwd: Path, **kw):
+        nb = super().execute(out_path, parameters, cwd=cwd, **kw)
+        (Path(cwd) / parameters["output_dir"] / "drilldown.xlsx").write_bytes(b"drill")
+        return nb
+
+
 @pytest.fixture
 def fake(monkeypatch) -> FakeRun:
     import kwstats.render
 
-    run = FakeRun()
+    run = FakeKernelRun()
     monkeypatch.setattr(kernel, "execute_notebook", run.execute)
     monkeypatch.setattr(kwstats.render, "export_html", run.export_html)
     monkeypatch.setattr(kwstats.render, "warm_up", lambda: None)

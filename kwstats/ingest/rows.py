@@ -303,7 +303,8 @@ def _output(
         values = s.array
         if runs is not None and isinstance(values, pd.arrays.ArrowStringArray):
             # text: the runs of rows kept, as slices of the same buffers (no copy)
-            pieces = values._pa_array
+            got = pa.array(values)  # the same buffers
+            pieces = got if isinstance(got, pa.ChunkedArray) else pa.chunked_array([got])
             parts = [c for a, b in runs for c in pieces.slice(a, b - a).chunks]
             return pd.Series(pd.array(pa.chunked_array(parts, type=pieces.type), dtype=s.dtype), index=index)
         return s.iloc[at].reset_index(drop=True)

@@ -10,6 +10,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Cell texts that mean "nothing" in typed columns (dates, amount, flags, urges).
 _BLANK_TOKENS = ["-", "--", "—", "——", "/", "无", "null", "NULL", "None", "nan", "NaN", "NaT"]
@@ -52,9 +54,9 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """
     s = s.astype("str")
     empty = blank_typed(s)
-    values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    iso = ~empty & s.str.slice(4, 5).isin(["-", "/"]) & (s.str.len() >= 8)
-    if iso.any():  # the common forms, parsed in C
+    values = _parse_dates_plain(s)  # the most common spellings, a column at a time
+    iso = ~empty & values.isna() & s.str.slice(4, 5).isin(["-", "/"]) & (s.str.len() >= 8)
+    if iso.any():  # other common forms, parsed in C
         values[iso] = _parse_dates_iso(s[iso])
     todo = ~empty & values.isna()
     if todo.any():
@@ -64,6 +66,38 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     out_of_range = values.notna() & ((years < _MIN_YEAR) | (years > _MAX_YEAR))
     values[out_of_range] = pd.NaT
     return values, bad, out_of_range
+
+
+# 2022-01-05 09:31:00, 2022/1/5 9:31, 2022年1月5日 09:31, 2022-01-05: a subset of what _DATE_RE reads,
+# in RE2 (pyarrow) syntax, read to the same values
+_PLAIN_DATE = (
+    r"^(?P<y>[0-9]{4})[-/年](?P<m>[0-9]{1,2})[-/月](?P<d>[0-9]{1,2})日?"
+    r"(?: (?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?$"
+)
+
+
+def _parse_dates_plain(s: pd.Series) -> pd.Series:
+    """The plainest spellings (:data:`_PLAIN_DATE`) as datetime64[ns], by arithmetic on the parts;
+    NaT for anything else, and for impossible dates and times (left to the other parsers to judge)."""
+    parts = pc.extract_regex(pa.array(s, from_pandas=True), _PLAIN_DATE)
+    n = len(s)
+    if not n or parts.null_count == n:
+        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+
+    def num(name: str) -> np.ndarray:
+        field = pc.struct_field(parts, name)
+        field = pc.if_else(pc.equal(field, ""), "0", field).fill_null("0")
+        return np.asarray(pc.cast(field, pa.int64()).to_numpy(zero_copy_only=False))
+
+    y, m, d, hh, mm, ss = (num(k) for k in ("y", "m", "d", "H", "M", "S"))
+    ok = matched & (y >= _NS_YEARS[0]) & (y <= _NS_YEARS[1]) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31)
+    ok &= (hh < 24) & (mm < 60) & (ss < 60)
+    months = np.where(ok, (y - 1970) * 12 + m - 1, 0).astype("datetime64[M]")
+    days = months.astype("datetime64[D]") + np.where(ok, d - 1, 0).astype("timedelta64[D]")
+    ok &= days.astype("datetime64[M]") == months  # no 30 February
+    stamps = days.astype("datetime64[ns]") + ((hh * 60 + mm) * 60 + ss).astype("timedelta64[s]")
+    return pd.Series(np.where(ok, stamps, np.datetime64("NaT", "ns")), index=s.index, dtype="datetime64[ns]")
 
 
 def _parse_dates_iso(s: pd.Series) -> pd.Series:
