@@ -33,8 +33,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check kwstats tests benchmarks
 
-bench: $(STAMP)  ## time the bulletin against the papermill+nbconvert floor
+bench: $(STAMP)  ## time the bulletin against the papermill+nbconvert floor; the store and backfill at scale
 	$(BIN)/python benchmarks/bench_bulletin.py
+	$(BIN)/python benchmarks/bench_store.py
 
 clean:
 	rm -rf outputs data/sample

@@ -123,9 +123,11 @@ def working_copy(work_dir: Path = WORK_DIR, source: Path = SOURCE) -> tuple[Path
 
 
 def lab_command(notebook: Path, extra: Sequence[str] = ()) -> list[str]:
-    """The command that opens `notebook` in the venv's JupyterLab, rooted at its folder."""
+    """The command that opens `notebook` in the venv's JupyterLab, rooted at its folder (as root too:
+    a container's only user, where JupyterLab would otherwise refuse to start)."""
     jupyter = Path(sys.executable).with_name("jupyter")
-    return [str(jupyter), "lab", f"--ServerApp.root_dir={notebook.parent}", notebook.name, *extra]
+    root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    return [str(jupyter), "lab", f"--ServerApp.root_dir={notebook.parent}", notebook.name, *root, *extra]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

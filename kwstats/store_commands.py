@@ -23,6 +23,8 @@ from kwstats.outputs import output_error_text
 from kwstats.params import DEFAULT_PARAMS_DIR, load_branch
 from kwstats.period import Period
 from kwstats.render import write_text_atomic
+from kwstats.sample import DEFAULT_SAMPLE_DIR, ensure_sample
+from kwstats.sample_files import is_current
 from kwstats.sources import DataSource, store_source
 
 SHOWN_ROWS = 200  # rows `kwstats sql` prints; --csv writes them all
@@ -80,6 +82,10 @@ def ingest(
     if not paths:
         raise UsageError("请给出要导入的导出文件或文件夹，例如 kwstats ingest data/2022-02/。")
     branch = load_branch(params_dir or DEFAULT_PARAMS_DIR)
+    sample = any(Path(p).expanduser().resolve() == DEFAULT_SAMPLE_DIR.resolve() for p in paths)
+    if sample and not is_current(DEFAULT_SAMPLE_DIR):  # `kwstats ingest data/sample` on a fresh clone
+        print("生成合成样例数据（首次约需半分钟）……", file=sys.stderr, flush=True)
+        ensure_sample()
     summary = store.ingest_into_store(store_dir, list(paths), branch, progress=progress, timeout=wait)
     out = [_file_line(f) for f in summary.files]
     out.append(summary.message())

@@ -56,6 +56,7 @@ OFFICIAL_SECTIONS: dict[str, str] = {
     "kw-case": "典型案例",
 }
 OPEN_CASES_UP_TO = 10  # a finding's case list is open when it has at most this many rows
+SEARCH_FROM_ROWS = 3  # a table with more rows than this has a search box
 SUMMARY_CHARS = 60
 
 # DataTables in Chinese (https://datatables.net/reference/option/language).
@@ -142,8 +143,8 @@ def table_html(
     below: tuple[Sequence[str], float] | None = None,
     page_length: int = 10,
 ) -> str:
-    """A table as an interactive DataTable: search box, sorting by any column, a filter under each
-    column when the table runs to more than one page, and every row in the page.
+    """A table as an interactive DataTable: sorting by any column, a search box (from a few rows on),
+    a filter under each column and pages when it runs to more than a page, and every row in the page.
 
     `below` = (columns, threshold): cells of those columns holding a rate under the threshold are
     marked. Needs :func:`init_tables` once before (in an ``analyst`` cell).
@@ -183,7 +184,14 @@ def table_html(
     }
     if defs:
         options["columnDefs"] = defs
-    if len(shown) > page_length:
+    pages, searched = len(shown) > page_length, len(shown) > SEARCH_FROM_ROWS
+    options["layout"] = {  # itables would drop the search box of a table that fits one page
+        "topStart": "pageLength" if pages else None,
+        "topEnd": "search" if searched else None,
+        "bottomStart": "info" if searched else None,
+        "bottomEnd": "paging" if pages else None,
+    }
+    if pages:
         options["column_filters"] = "footer"
     return itables.to_html_datatable(shown, caption=caption, **options)
 

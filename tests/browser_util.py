@@ -103,11 +103,12 @@ def open_offline(
         context.close()
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """Full-page PNG under outputs/screenshots/ (git-ignored) for people to look at."""
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """PNG of the page (or of what the window shows) under outputs/screenshots/ (git-ignored) for people
+    to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     out = SCREENSHOTS / name
-    page.screenshot(path=str(out), full_page=True)
+    page.screenshot(path=str(out), full_page=full_page)
     return out
 
 

@@ -4,6 +4,7 @@ built from it, and the analyst's JupyterLab copy lives outside git."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -107,4 +108,5 @@ def test_working_copy_keeps_the_analysts_run_and_replaces_an_old_copy(tmp_path: 
 def test_lab_opens_the_copy_with_the_venvs_jupyter(tmp_path: Path):
     command = notebook.lab_command(tmp_path / "work" / "monthly_bulletin.ipynb")
     assert Path(command[0]).parent == Path(sys.executable).parent and Path(command[0]).name == "jupyter"
-    assert command[1:] == ["lab", f"--ServerApp.root_dir={tmp_path / 'work'}", "monthly_bulletin.ipynb"]
+    assert command[1:4] == ["lab", f"--ServerApp.root_dir={tmp_path / 'work'}", "monthly_bulletin.ipynb"]
+    assert command[4:] == (["--allow-root"] if os.geteuid() == 0 else [])

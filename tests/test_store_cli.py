@@ -240,3 +240,32 @@ def test_a_store_made_from_the_sample_folder_is_a_demo(tmp_path, branch):
     st.ingest_into_store(tmp_path / "real-store", [real], branch)
     assert not store_source(tmp_path / "real-store").sample
     assert os.environ[st.STORE_ENV] != str(tmp_path)  # conftest: no test reads a store it did not make
+
+
+def test_a_store_whose_case_a_newer_export_replaced_still_adds_up_for_the_kernel(tmp_path, branch):
+    from kwstats.cache import load_ingest, save_ingest
+
+    a = export(
+        tmp_path / "a.csv",
+        [
+            "X,投诉,2022-01-03 10:00,站前所,,0,",
+            "Y,举报,2022-01-04 10:00,新发所,,0,",
+            "Z,投诉,某天,站前所,,0,",
+        ],
+    )
+    b = export(
+        tmp_path / "b.csv", ["X,投诉,2022-01-03 10:00,站前所,2022-01-20 10:00,0,"], "2022-03-01 09:00:00"
+    )
+    st.ingest_into_store(tmp_path / "store", [a, b], branch)
+    result = st.load_cases_from_store(tmp_path / "store")
+    # by hand: X from b (newer), Y from a; Z set aside; a's old X replaced
+    assert sorted(result.cases["case_id"]) == ["X", "Y"]
+    assert (result.rows_read, result.rows_used, result.rows_set_aside) == (3, 2, 1)
+    assert {f.source: (f.rows_read, f.rows_used, f.rows_set_aside) for f in result.files} == {
+        "a.csv": (2, 1, 1),
+        "b.csv": (1, 1, 0),
+    }
+    assert any("1 行是同一案件较早导出的版本" in w for w in result.warnings)
+    save_ingest(result, tmp_path / "handoff")  # what the bulletin hands its kernel
+    again = load_ingest(tmp_path / "handoff")
+    assert again.rows_used == 2 and len(again.cases) == 2

@@ -33,6 +33,7 @@ from kwstats.ingest.headers import (
 from kwstats.params import Branch
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+_HEAD = 1 << 23  # bytes read for the rows down to the header (the column reader's head)
 
 
 @dataclass
@@ -130,15 +131,14 @@ def read_csv(
     warnings: list[str],
 ) -> Raw:
     """Read one CSV export (a column at a time when it can, else record by record)."""
-    data = read_bytes(path)
-    fast = _read_columns(path, data, aliases)
+    fast = _read_columns(path, aliases)
     if fast is not None:
-        del data  # the columns hold what is needed; the bytes can go before the rows are parsed
         head, header_idx, header_line, body, encoding = fast
         return build_raw(
             path, source, "csv", encoding, None, head, header_idx, header_line, body.columns, body.lines,
             aliases, personal, warnings,
         )  # fmt: skip
+    data = read_bytes(path)
     decoded = _decode_detail(path, data)
     text = decoded.text
     rows, lines = _parse_csv(path, text, ",")
@@ -172,19 +172,25 @@ def read_csv(
 
 
 def _read_columns(
-    path: Path, data: bytes, aliases: dict[str, tuple[str, int]]
+    path: Path, aliases: dict[str, tuple[str, int]]
 ) -> tuple[np.ndarray, int, int, Body, str] | None:
     """(head grid, header index, header line, body, encoding) read a column at a time, or None when
     the file is one for the csv module (see :mod:`kwstats.ingest.csvscan`)."""
-    if b"\x00" in data[:4096]:
+    try:
+        with path.open("rb") as fh:
+            head_bytes = fh.read(_HEAD)
+            whole = not fh.read(1)
+    except OSError:
         return None
-    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    head_records = head_end(data, bom, HEADER_SCAN_ROWS + 1)
+    if b"\x00" in head_bytes[:4096]:
+        return None
+    bom = len(codecs.BOM_UTF8) if head_bytes.startswith(codecs.BOM_UTF8) else 0
+    head_records = head_end(head_bytes, bom, HEADER_SCAN_ROWS + 1, whole)
     if head_records is None:
         return None
     end, count = head_records
     try:
-        head_text = data[bom:end].decode("utf-8")
+        head_text = head_bytes[bom:end].decode("utf-8")
         rows, lines = _parse_csv(path, head_text, ",")
         delimiter = ","
         head, header_idx, _ = locate_header(rows, aliases)
@@ -196,7 +202,7 @@ def _read_columns(
         return None
     if header_idx is None or len(rows) != count:  # the csv module and the scan see other records
         return None
-    body = read_body(data, bom, header_idx + 1, delimiter, len(rows[header_idx]))
+    body = read_body(path, bom, header_idx + 1, delimiter, len(rows[header_idx]))
     if body is None:
         return None
     width = max(head.shape[1], len(body.columns))

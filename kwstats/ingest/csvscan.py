@@ -16,6 +16,8 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -24,7 +26,7 @@ import pyarrow.csv as pacsv
 from kwstats.ingest.grid import TEXT, cell_text, strip_text
 
 _CHUNK = 1 << 25  # bytes scanned at a time (bounds the scan's own memory)
-_BLOCK = 1 << 24  # pyarrow's block: records longer than this are not split across blocks
+_BLOCK = 1 << 20  # pyarrow's block (a record longer than this: the csv module reads the file)
 _MAX_ODD_ROWS = 10_000  # rows of another width (total and note rows) handled one by one
 _NL, _CR, _QUOTE = 10, 13, 34
 
@@ -37,42 +39,59 @@ class Body:
     lines: np.ndarray
 
 
-def head_end(data: bytes, start: int, records: int) -> tuple[int, int] | None:
+def head_end(head: bytes, start: int, records: int, whole: bool) -> tuple[int, int] | None:
     """(offset just past the first `records` records from `start`, how many there are: fewer when the
-    data ends first), by the quote parity; None when they do not end within the first chunk."""
-    buf = np.frombuffer(data, dtype=np.uint8)[start : start + _CHUNK]
+    file ends first) in `head`, the first bytes of the file (`whole`: all of them), by the quote
+    parity; None when they do not end within `head`."""
+    buf = np.frombuffer(head, dtype=np.uint8)[start:]
     nl = np.flatnonzero(buf == _NL)
     q = np.flatnonzero(buf == _QUOTE)
     ends = nl[(np.searchsorted(q, nl) & 1) == 0]
     if len(ends) >= records:
         return start + int(ends[records - 1]) + 1, records
-    if start + len(buf) < len(data):
+    if not whole:
         return None
     tail = 1 if (ends[-1] + 1 if len(ends) else 0) < len(buf) else 0  # a last record without newline
-    return len(data), len(ends) + tail
+    return len(head), len(ends) + tail
 
 
-def read_body(data: bytes, start: int, skip: int, delimiter: str, width: int) -> Body | None:
-    """The records of `data` (UTF-8, from offset `start`) after the first `skip` ones, as `width`
-    columns or more (wider rows widen the table); None when the file is not one this reader takes."""
-    if b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
-        return None
-    scan = _scan(data, start, ord(delimiter))
-    if scan is None:
-        return None
-    ends, ordinals = scan
-    # record k spans [starts[k], stops[k]) without its newline and starts on line lines[k]
-    starts = np.concatenate([[start], ends + 1])
-    stops = np.concatenate([ends, [len(data)]])
-    lines = np.concatenate([[1], ordinals + 2])
-    if starts[-1] == len(data):  # the data ends with a newline: no record after it
-        starts, stops, lines = starts[:-1], stops[:-1], lines[:-1]
-    starts, stops, lines = starts[skip:], stops[skip:], lines[skip:]
-    if not len(starts):
-        return Body([_empty() for _ in range(width)], np.empty(0, dtype=np.int64))
-    buf = np.frombuffer(data, dtype=np.uint8)
-    length = stops - starts
-    blank = (length == 0) | ((length == 1) & (buf[np.maximum(stops - 1, 0)] == _CR))
+def read_body(path: Path, start: int, skip: int, delimiter: str, width: int) -> Body | None:
+    """The records of the file at `path` (UTF-8 from offset `start`) after the first `skip` ones, as
+    `width` columns or more (wider rows widen the table); None when the file is not one this reader
+    takes. The file is read twice (scanned, then parsed), never held whole in memory."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            scan = _scan(fh, start, ord(delimiter))
+            if scan is None:
+                return None
+            ends, ordinals = scan
+            # record k spans [starts[k], stops[k]) without its newline and starts on line lines[k]
+            starts = np.concatenate([[start], ends + 1]).astype(np.int64)
+            stops = np.concatenate([ends, [size]]).astype(np.int64)
+            lines = np.concatenate([[1], ordinals + 2]).astype(np.int64)
+            if starts[-1] == size:  # the file ends with a newline: no record after it
+                starts, stops, lines = starts[:-1], stops[:-1], lines[:-1]
+            starts, stops, lines = starts[skip:], stops[skip:], lines[skip:]
+            if not len(starts):
+                return Body([_empty() for _ in range(width)], np.empty(0, dtype=np.int64))
+            length = stops - starts
+            blank = length == 0
+            for k in np.flatnonzero(length == 1):  # a line of just CR (CRLF files) is blank too
+                blank[k] = _bytes_at(fh, int(starts[k]), 1) == b"\r"
+            table, odd = _parse(path, int(starts[0]), delimiter, width)
+            if table is None:
+                return None
+            special = _odd_records(fh, starts, stops, blank, odd)
+            if special is None or table.num_rows + int(special.sum()) != len(starts):
+                return None
+            return _assemble(table, width, fh, starts, stops, special, blank, lines, delimiter)
+    except OSError:
+        return None  # the csv module's reader says what went wrong
+
+
+def _parse(path: Path, start: int, delimiter: str, width: int) -> tuple[pa.Table | None, list[str]]:
+    """pyarrow's reading of the file from `start`, and the texts of the rows of another width."""
     odd: list[str] = []
 
     def keep_aside(row: pacsv.InvalidRow) -> str:
@@ -80,47 +99,58 @@ def read_body(data: bytes, start: int, skip: int, delimiter: str, width: int) ->
         return "skip" if len(odd) <= _MAX_ODD_ROWS else "error"
 
     try:
-        table = pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(data)[int(starts[0]) :]),
-            read_options=pacsv.ReadOptions(
-                column_names=[f"c{j}" for j in range(width)], block_size=_BLOCK, use_threads=True
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter,
-                quote_char='"',
-                double_quote=True,
-                escape_char=False,
-                newlines_in_values=True,
-                ignore_empty_lines=True,
-                invalid_row_handler=keep_aside,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={f"c{j}": TEXT for j in range(width)},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                check_utf8=True,
-            ),
-        )
+        with pa.OSFile(str(path)) as source:
+            source.seek(start)
+            table = pacsv.read_csv(
+                source,
+                read_options=pacsv.ReadOptions(
+                    column_names=[f"c{j}" for j in range(width)], block_size=_BLOCK, use_threads=True
+                ),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delimiter,
+                    quote_char='"',
+                    double_quote=True,
+                    escape_char=False,
+                    newlines_in_values=True,
+                    ignore_empty_lines=True,
+                    invalid_row_handler=keep_aside,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={f"c{j}": TEXT for j in range(width)},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                    check_utf8=True,
+                ),
+            )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError):
-        return None
-    special = _odd_records(data, starts, stops, blank, odd)
-    if special is None or table.num_rows + int(special.sum()) != len(starts):
-        return None
-    return _assemble(table, width, data, starts, stops, special, blank, lines, delimiter)
+        return None, odd
+    return table, odd
 
 
-def _scan(data: bytes, start: int, delimiter: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _scan(fh: BinaryIO, start: int, delimiter: int) -> tuple[np.ndarray, np.ndarray] | None:
     """The newlines that end records (an even number of quotes before them) and their ordinals among
-    all newlines; None when a quote is out of place or left open."""
-    buf = np.frombuffer(data, dtype=np.uint8)
+    all newlines, a chunk at a time; None when a quote is out of place or left open, or the file
+    holds a NUL byte or a lone carriage return."""
     ends, ordinals = [], []
     quotes = newlines = 0
-    for off in range(start, len(buf), _CHUNK):
-        part = buf[off : off + _CHUNK]
+    off = start
+    prev = b"\n"  # the data starts a line
+    fh.seek(start)
+    while chunk := fh.read(_CHUNK):
+        nxt = fh.read(1)
+        if nxt:
+            fh.seek(-1, io.SEEK_CUR)
+        if b"\x00" in chunk:
+            return None
+        lone_cr = chunk.count(b"\r") - chunk.count(b"\r\n") - (chunk.endswith(b"\r") and nxt == b"\n")
+        if lone_cr:
+            return None
+        buf = np.frombuffer(prev + chunk + nxt, dtype=np.uint8)  # one byte of context either side
+        part = buf[1 : 1 + len(chunk)]
         nl = np.flatnonzero(part == _NL)
         q = np.flatnonzero(part == _QUOTE)
         if len(q):
-            if not _quotes_in_place(buf, q + off, quotes, start, delimiter):
+            if not _quotes_in_place(buf, q + 1, quotes, delimiter, at_eof=not nxt):
                 return None
             at_end = ((np.searchsorted(q, nl) + quotes) & 1) == 0
             ends.append(nl[at_end] + off)
@@ -130,25 +160,34 @@ def _scan(data: bytes, start: int, delimiter: int) -> tuple[np.ndarray, np.ndarr
             ordinals.append(np.arange(newlines, newlines + len(nl)))
         quotes += len(q)
         newlines += len(nl)
+        off += len(chunk)
+        prev = chunk[-1:]
     if quotes % 2:
         return None
     empty = np.empty(0, dtype=np.int64)
     return (np.concatenate(ends) if ends else empty), (np.concatenate(ordinals) if ordinals else empty)
 
 
-def _quotes_in_place(buf: np.ndarray, q: np.ndarray, before: int, start: int, delimiter: int) -> bool:
-    """Every quote opens a field (after a delimiter, a line end or the start), closes one (before a
-    delimiter, a line end or the end) or is doubled: the k-th quote of the file opens when k is even."""
+def _quotes_in_place(buf: np.ndarray, q: np.ndarray, before: int, delimiter: int, at_eof: bool) -> bool:
+    """Every quote opens a field (after a delimiter or a line end), closes one (before a delimiter, a
+    line end or the end of the file) or is doubled: the k-th quote of the file opens when k is even.
+    `q`: positions in `buf`, which holds a byte of context before and (unless at the end) after."""
     opening = ((np.arange(len(q)) + before) & 1) == 0
-    prev = buf[np.maximum(q - 1, 0)]
+    prev = buf[q - 1]
+    last = q == len(buf) - 1
     nxt = buf[np.minimum(q + 1, len(buf) - 1)]
-    opens_ok = np.isin(prev, [delimiter, _NL, _QUOTE]) | (q == start)
-    closes_ok = np.isin(nxt, [delimiter, _CR, _NL, _QUOTE]) | (q == len(buf) - 1)
+    opens_ok = np.isin(prev, [delimiter, _NL, _QUOTE])
+    closes_ok = np.isin(nxt, [delimiter, _CR, _NL, _QUOTE]) & ~last | (last & at_eof)
     return bool(np.where(opening, opens_ok, closes_ok).all())
 
 
+def _bytes_at(fh: BinaryIO, offset: int, n: int) -> bytes:
+    fh.seek(offset)
+    return fh.read(n)
+
+
 def _odd_records(
-    data: bytes, starts: np.ndarray, stops: np.ndarray, blank: np.ndarray, odd: list[str]
+    fh: BinaryIO, starts: np.ndarray, stops: np.ndarray, blank: np.ndarray, odd: list[str]
 ) -> np.ndarray | None:
     """Which records pyarrow did not give as rows: blank lines, and the rows of another width that it
     handed over as text, found again by their bytes; None when they cannot all be placed."""
@@ -161,7 +200,7 @@ def _odd_records(
         length = stops - starts
         sizes = [len(w) for w in wanted] + [len(w) + 1 for w in wanted]  # + a CR before the newline
         for k in np.flatnonzero(np.isin(length, sizes) & ~blank):
-            raw = data[starts[k] : stops[k]]
+            raw = _bytes_at(fh, int(starts[k]), int(stops[k] - starts[k]))
             key = raw if raw in wanted else raw[:-1] if raw.endswith(b"\r") else None
             if key is not None and wanted.get(key, 0) > 0:
                 wanted[key] -= 1
@@ -174,7 +213,7 @@ def _odd_records(
 def _assemble(
     table: pa.Table,
     width: int,
-    data: bytes,
+    fh: BinaryIO,
     starts: np.ndarray,
     stops: np.ndarray,
     special: np.ndarray,
@@ -185,7 +224,12 @@ def _assemble(
     """The columns in record order: pyarrow's rows, and the blank and odd records in their places
     (odd ones read by the csv module from their own bytes)."""
     at = np.flatnonzero(special)
-    extra = [[] if blank[k] else _cells(data[starts[k] : stops[k]].decode("utf-8"), delimiter) for k in at]
+    extra = [
+        []
+        if blank[k]
+        else _cells(_bytes_at(fh, int(starts[k]), int(stops[k] - starts[k])).decode("utf-8"), delimiter)
+        for k in at
+    ]
     full = max([width, *(len(r) for r in extra)])
     order = None
     if len(at) and not np.array_equal(at, np.arange(len(special) - len(at), len(special))):

@@ -17,7 +17,7 @@ WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-TEXT = pa.large_string()  # the type of every text column (what pandas' str dtype holds)
+TEXT = pa.string()  # the type of every text column while reading (pandas holds large_string: cast on the way)
 _SPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):04x}}}" for c in WHITESPACE) + "]"
 _EDGE_SPACE = f"^{_SPACE_CLASS}|{_SPACE_CLASS}$"  # a cell that strip() changes
 

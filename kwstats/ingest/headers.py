@@ -46,7 +46,9 @@ _QUIET_HEADERS = {"序号", "行号"}  # ignored without a warning
 # the file's reader words them below: `check` and the analyst view show them one by one, the other
 # commands sum them up in one line (:func:`is_column_note` tells them from other warnings).
 _COLUMN_NOTES = (
-    re.compile(r".*：“.*”与“.*”都可作.*列，按 params/branch\.yaml 中 headers\.\w+ 的先后采用“.*”，“.*”列未使用。"),
+    re.compile(
+        r".*：“.*”与“.*”都可作.*列，按 params/branch\.yaml 中 headers\.\w+ 的先后采用“.*”，“.*”列未使用。"
+    ),
     re.compile(r".*：以下列未识别，已忽略：.*。"),
 )
 
@@ -54,6 +56,8 @@ _COLUMN_NOTES = (
 def is_column_note(warning: str) -> bool:
     """A warning that only says which columns were used or ignored (not a problem with the data)."""
     return any(p.fullmatch(warning) for p in _COLUMN_NOTES)
+
+
 _COALESCED_FIELDS = ("respondent", "content")  # several columns may carry them (被投诉方 / 被举报方)
 
 

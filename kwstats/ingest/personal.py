@@ -48,6 +48,7 @@ _USUAL_RANGES = (
 _USUAL = "".join(f"\\x{{{a:04x}}}-\\x{{{b:04x}}}" for a, b in _USUAL_RANGES)
 _UNUSUAL = f"[^{_USUAL}]"
 _MIN_DIGITS = 7
+_BATCH = 1 << 17  # rows tested at a time
 
 
 def mask_own_values(
@@ -55,10 +56,19 @@ def mask_own_values(
 ) -> list[pa.Array]:
     """`columns` (aligned text columns) with each row's own values from the `own` personal columns
     masked where they recur; in the columns numbered in `names_only` only names and addresses."""
-    columns = list(columns)
+    columns = [c if c.type == TEXT else c.cast(TEXT) for c in columns]
+    own = [o if o.type == TEXT else o.cast(TEXT) for o in own]
     if not own or not columns or not len(own[0]):
         return columns
-    rows = np.flatnonzero(_candidates(columns, own, names_only))
+    n = len(own[0])
+    found = [  # a batch of rows at a time: the test's own columns stay small
+        np.flatnonzero(
+            _candidates([c.slice(a, _BATCH) for c in columns], [o.slice(a, _BATCH) for o in own], names_only)
+        )
+        + a
+        for a in range(0, n, _BATCH)
+    ]
+    rows = np.concatenate(found)
     if not len(rows):
         return columns
     take = pa.array(rows, type=pa.int64())
@@ -70,11 +80,27 @@ def mask_own_values(
     for col, old, new in zip(columns, before, after, strict=True):
         changed = np.fromiter((a != b for a, b in zip(old, new, strict=True)), dtype=bool, count=len(old))
         if changed.any():
-            where = np.zeros(len(col), dtype=bool)
-            where[rows[changed]] = True
-            col = pc.replace_with_mask(col, pa.array(where), pa.array(new[changed], type=TEXT))
+            col = replace_rows(col, rows[changed], new[changed])
         out.append(col)
     return out
+
+
+def replace_rows(col: pa.Array | pa.ChunkedArray, rows: np.ndarray, values: Sequence[str]) -> pa.ChunkedArray:
+    """`col` with the given rows (ascending) replaced by `values`; chunks without any are kept as
+    they are (no copy)."""
+    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+    values = np.asarray(values, dtype=object)
+    out = []
+    start = 0
+    for chunk in chunks:
+        lo, hi = np.searchsorted(rows, [start, start + len(chunk)])
+        if hi > lo:
+            where = np.zeros(len(chunk), dtype=bool)
+            where[rows[lo:hi] - start] = True
+            chunk = pc.replace_with_mask(chunk, pa.array(where), pa.array(values[lo:hi], type=chunk.type))
+        out.append(chunk)
+        start += len(chunk)
+    return pa.chunked_array(out, type=col.type)
 
 
 def _candidates(columns: list[pa.Array], own: Sequence[pa.Array], names_only: Collection[int]) -> np.ndarray:

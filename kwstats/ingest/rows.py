@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kwstats.ingest.grid import TEXT, empty_column
 from kwstats.ingest.headers import MASKED_FIELDS, TEXT_FIELDS, Raw, norm_header
@@ -125,6 +126,8 @@ def parse_rows(raws: list[Raw], branch: Branch, now: pd.Timestamp) -> tuple[pd.D
     first = _concat([r.first for r in raws])
     first_header = np.concatenate([r.first_header for r in raws])
     names = np.array([r.report.source for r in raws], dtype=object)
+    for r in raws:  # `raw` holds the text now: let go of the files' own copies of it
+        r.cells, r.first = {}, empty_column(0)
     rej = _Rejections(len(raw), file_idx, [r.headers for r in raws])
 
     case_id = raw["case_id"]
@@ -184,14 +187,13 @@ def parse_rows(raws: list[Raw], branch: Branch, now: pd.Timestamp) -> tuple[pd.D
     parsed["unit"] = _roster_categorical(raw["unit"], branch)
     basis_codes, parsed["closed_by_stage"] = _closure(raws, file_idx, raw["stage"], branch)
     parsed["source_line"] = pd.Series(lines, dtype="int64")
-    cases = pd.DataFrame(parsed, index=raw.index)
 
-    _reject_duplicates(cases, rej, names[file_idx])
+    _reject_duplicates(parsed, rej, names[file_idx])
 
     ok = rej.open
     rejected = _rejected_frame(rej, raw["case_id"], names[file_idx], lines)
-    out = _output(cases, ok, basis_codes, file_idx, names)
-    del cases, parsed, raw
+    del raw, case_id, kind, first, reg, closed  # the output is built from `parsed`, column by column
+    out = _output(parsed, ok, basis_codes, file_idx, names)
 
     set_aside = np.bincount(file_idx[~ok], minlength=len(raws))
     totals = np.bincount(file_idx[total_mask], minlength=len(raws))
@@ -286,7 +288,7 @@ _FREE_TEXT = ("respondent", "content", "result")  # kept as text; the other text
 
 
 def _output(
-    cases: pd.DataFrame, ok: np.ndarray, basis: np.ndarray, file_idx: np.ndarray, names: np.ndarray
+    cases: dict[str, pd.Series], ok: np.ndarray, basis: np.ndarray, file_idx: np.ndarray, names: np.ndarray
 ) -> pd.DataFrame:
     """The rows kept, as the canonical case table: every text field but the case id masked
     (:data:`MASKED_FIELDS`; categories label by label, a label with digits row by row, since the
@@ -309,18 +311,18 @@ def _output(
             return pd.Series(pd.array(pa.chunked_array(parts, type=pieces.type), dtype=s.dtype), index=index)
         return s.iloc[at].reset_index(drop=True)
 
-    ids = kept(cases["case_id"])
+    ids = kept(cases.pop("case_id"))
     out: dict[str, pd.Series] = {"case_id": ids}
     for c in CASE_COLUMNS:
         if c in cases and c not in out and c not in TEXT_FIELDS and c != "kind":
-            out[c] = kept(cases[c])
-    out["kind"] = _text_categorical(kept(cases["kind"]), ids, masked=False)
+            out[c] = kept(cases.pop(c))
+    out["kind"] = _text_categorical(kept(cases.pop("kind")), ids, masked=False)
     for fld in TEXT_FIELDS:
         if fld == "case_id":
             continue
-        col = kept(cases[fld])
+        col = kept(cases.pop(fld))  # (the last reference to the text as read: it goes once masked)
         if fld in _FREE_TEXT:
-            out[fld] = mask_series(col.mask(col == ""), keep=ids) if fld in MASKED_FIELDS else col
+            out[fld] = _blank_missing(mask_series(col, keep=ids) if fld in MASKED_FIELDS else col)
         elif fld == "unit":
             out[fld] = _mask_categorical(col, ids)
         else:
@@ -328,6 +330,24 @@ def _output(
     out["closure_basis"] = _categorical(basis[at], _BASES, index)
     out["source_file"] = _categorical(file_idx[at], names, index)
     return conform(pd.DataFrame(out, index=index))
+
+
+def _blank_missing(s: pd.Series) -> pd.Series:
+    """A text Series with its empty texts missing (string dtype), sharing the text's buffers: only a
+    validity bitmap is made."""
+    values = pa.array(s.array)
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    out = []
+    for c in chunks:
+        if c.type not in (pa.string(), pa.large_string()):
+            c = c.cast(pa.large_string())
+        filled = pc.fill_null(pc.greater(pc.binary_length(c), 0), False).to_numpy(zero_copy_only=False)
+        bits = np.packbits(np.concatenate([np.ones(c.offset, dtype=bool), filled]), bitorder="little")
+        _, offsets, data = c.buffers()
+        out.append(
+            pa.Array.from_buffers(c.type, len(c), [pa.py_buffer(bits), offsets, data], offset=c.offset)
+        )
+    return pd.Series(pd.array(pa.chunked_array(out, type=values.type), dtype="string"), index=s.index)
 
 
 def _runs(ok: np.ndarray, most: int = 1000) -> list[tuple[int, int]] | None:
@@ -373,7 +393,7 @@ def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     return eq | (a.isna().to_numpy() & b.isna().to_numpy())
 
 
-def _reject_duplicates(cases: pd.DataFrame, rej: _Rejections, sources: np.ndarray) -> None:
+def _reject_duplicates(cases: dict[str, pd.Series], rej: _Rejections, sources: np.ndarray) -> None:
     """Set aside later rows whose case id was already seen: identical, or conflicting (first kept).
 
     `sources`: the file each row came from (as rows name it).
@@ -386,8 +406,8 @@ def _reject_duplicates(cases: pd.DataFrame, rej: _Rejections, sources: np.ndarra
     first_at = pd.Series(open_at[~dup], index=ids.iloc[np.flatnonzero(~dup)].to_numpy(dtype=object))
     at = open_at[dup]
     ref_at = first_at.loc[ids.iloc[np.flatnonzero(dup)].to_numpy(dtype=object)].to_numpy()
-    later = cases.iloc[at].reset_index(drop=True)
-    ref = cases.iloc[ref_at].reset_index(drop=True)
+    later = pd.DataFrame({c: s.iloc[at].reset_index(drop=True) for c, s in cases.items()})
+    ref = pd.DataFrame({c: s.iloc[ref_at].reset_index(drop=True) for c, s in cases.items()})
     where = sources[ref_at]
     line = cases["source_line"].to_numpy()[ref_at]
     differing = np.full(len(at), "", dtype=object)
@@ -405,13 +425,14 @@ def _reject_duplicates(cases: pd.DataFrame, rej: _Rejections, sources: np.ndarra
         ],
         dtype=object,
     )
-    full = np.empty(len(cases), dtype=object)
+    n = len(rej.open)
+    full = np.empty(n, dtype=object)
     full[at] = reasons
-    values = np.empty(len(cases), dtype=object)
+    values = np.empty(n, dtype=object)
     values[at] = cases["case_id"].iloc[at].to_numpy(dtype=object)
-    mask = np.zeros(len(cases), dtype=bool)
+    mask = np.zeros(n, dtype=bool)
     mask[at] = True
-    column = np.empty(len(cases), dtype=object)
+    column = np.empty(n, dtype=object)
     column[at] = rej.header_of("case_id", at)
     rej.add(mask, full, column, values)
 
