@@ -206,7 +206,11 @@ def test_whitespace_is_what_str_strip_strips() -> None:
 
 @given(st.lists(st.text(alphabet=' \t\u3000\x1c\x85="中a1\n', max_size=8), max_size=20))
 def test_strip_text_is_cell_text(values: list[str]) -> None:
-    assert strip_text(pa.array(values, type=pa.large_string())).to_pylist() == [cell_text(v) for v in values]
+    expected = [cell_text(v) for v in values]
+    assert strip_text(pa.array(values, type=pa.large_string())).to_pylist() == expected
+    half = len(values) // 2  # in pieces, one of them a slice
+    pieces = pa.chunked_array([pa.array(["x", *values[:half]]).slice(1), pa.array(values[half:], pa.string())])
+    assert strip_text(pieces).to_pylist() == expected
 
 
 _OWN = st.sampled_from(
@@ -282,7 +286,21 @@ _DATE_PIECES = st.sampled_from(["2022", "1999", "1677", "2262", "-", "/", "年",
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
-        st.one_of(_DATE_PIECES, st.sampled_from(["2022-02-28 23:59:59", "2024/2/29 9:05", "2022年1月5日"])),
+        st.one_of(
+            _DATE_PIECES,
+            st.sampled_from(
+                [
+                    "2022-02-28 23:59:59",
+                    "2024/2/29 9:05",
+                    "2022年1月5日",
+                    "2023-02-29 10:00:00",
+                    "2022-04-31 00:00:00",
+                    "1677-12-31 23:59:59",
+                    "2262-01-01 00:00:00",
+                    "2024-02-29 00:00:00",
+                ]
+            ),
+        ),
         max_size=9,
     )
 )

@@ -144,7 +144,13 @@ def test_the_working_copy_runs_in_jupyterlab_and_git_stays_clean(tmp_path: Path,
                 page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
                 page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
                 page.wait_for_function(
-                    "() => window.jupyterapp && window.jupyterapp.commands", timeout=60_000
+                    "() => window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=60_000
+                )
+                # Run All only once the notebook's kernel is connected (before, Lab may run the first cell only)
+                page.evaluate(
+                    """async () => { const w = window.jupyterapp.shell.currentWidget;
+                        await w.context.ready; await w.sessionContext.ready; await w.revealed;
+                        await w.sessionContext.session.kernel.info; }"""
                 )
                 page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")  # Run ▸ Run All
                 # done when every code cell shows its execution count and none is waiting or running

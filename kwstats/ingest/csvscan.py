@@ -142,9 +142,9 @@ def _scan(fh: BinaryIO, start: int, delimiter: int) -> tuple[np.ndarray, np.ndar
             fh.seek(-1, io.SEEK_CUR)
         if b"\x00" in chunk:
             return None
-        lone_cr = chunk.count(b"\r") - chunk.count(b"\r\n") - (chunk.endswith(b"\r") and nxt == b"\n")
-        if lone_cr:
-            return None
+        crs = chunk.count(b"\r")
+        if crs and crs - chunk.count(b"\r\n") - (chunk.endswith(b"\r") and nxt == b"\n"):
+            return None  # a lone carriage return
         buf = np.frombuffer(prev + chunk + nxt, dtype=np.uint8)  # one byte of context either side
         part = buf[1 : 1 + len(chunk)]
         nl = np.flatnonzero(part == _NL)

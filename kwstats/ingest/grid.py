@@ -68,10 +68,7 @@ def text_grid(rows: Sequence[Sequence[Any]], width: int | None = None) -> np.nda
 def strip_text(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """:func:`cell_text` of text cells, a whole column at once: stripped as str.strip() strips, the
     CSV idiom ="…" unwrapped. A column with nothing to change is returned as it is (no copy)."""
-    if not (
-        pc.any(pc.match_substring_regex(arr, _EDGE_SPACE)).as_py()
-        or pc.any(pc.starts_with(arr, '="')).as_py()
-    ):
+    if not (_edge_space(arr) or pc.any(pc.starts_with(arr, '="')).as_py()):
         return arr
     s = pc.utf8_trim(arr, characters=WHITESPACE)
     idiom = pc.and_(pc.and_(pc.starts_with(s, '="'), pc.ends_with(s, '"')), pc.greater(pc.utf8_length(s), 2))
@@ -81,15 +78,61 @@ def strip_text(arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     return s
 
 
+# the UTF-8 bytes of each whitespace character; the bytes it can start and end with
+_SPACE_BYTES = [c.encode() for c in WHITESPACE]
+_MAY_START = np.zeros(256, dtype=bool)
+_MAY_START[[b[0] for b in _SPACE_BYTES]] = True
+_MAY_END = np.zeros(256, dtype=bool)
+_MAY_END[[b[-1] for b in _SPACE_BYTES]] = True
+_SPACE_KEYS = {n: [int.from_bytes(b, "big") for b in _SPACE_BYTES if len(b) == n] for n in (1, 2, 3)}
+
+
+def _edge_space(arr: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether some cell starts or ends with whitespace, read off the UTF-8 bytes: a first (last) byte
+    that may begin (end) one, then the whole spelling there (UTF-8 is self-synchronising: bytes that
+    spell a character where a character starts or ends are that character)."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    for chunk in chunks:
+        if not len(chunk):
+            continue
+        if chunk.type not in (pa.string(), pa.large_string()):
+            if pc.any(pc.match_substring_regex(chunk, _EDGE_SPACE)).as_py():
+                return True
+            continue
+        _, offsets, data = chunk.buffers()
+        if data is None:
+            continue
+        width = np.int64 if chunk.type == pa.large_string() else np.int32
+        bounds = np.frombuffer(offsets, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+        raw = np.frombuffer(data, dtype=np.uint8)
+        starts, ends = bounds[:-1].astype(np.int64), bounds[1:].astype(np.int64)
+        filled = ends > starts
+        starts, ends = starts[filled], ends[filled]
+        first = starts[_MAY_START[raw[starts]]]
+        last = ends[_MAY_END[raw[ends - 1]]]
+        for n, keys in _SPACE_KEYS.items():
+            for at in (first[first + n <= len(raw)], last[last - n >= 0] - n):
+                key = np.zeros(len(at), dtype=np.uint32)
+                for k in range(n):
+                    key = (key << 8) | raw[at + k]
+                if np.isin(key, keys).any():
+                    return True
+    return False
+
+
 def text_columns(rows: Sequence[Sequence[Any]], width: int) -> list[pa.Array]:
     """Rows (possibly ragged, cells of any type) as `width` columns of stripped text."""
+    if not rows:
+        return [empty_column(0) for _ in range(width)]
+    if any(len(r) != width for r in rows):
+        rows = [list(r) + [""] * (width - len(r)) for r in rows]
     out = []
-    ragged = any(len(r) < width for r in rows)
-    for j in range(width):
-        col = [r[j] if j < len(r) else "" for r in rows] if ragged else [r[j] for r in rows]
-        if not all(type(x) is str for x in col):
-            col = [x if type(x) is str else cell_text(x) for x in col]
-        out.append(strip_text(pa.array(col, type=TEXT)))
+    for col in zip(*rows, strict=True):
+        try:  # text and blanks only (most columns): converted in C
+            arr = pa.array(col, type=TEXT).fill_null("")
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers, dates, booleans as Excel stores them
+            arr = pa.array([x if type(x) is str else cell_text(x) for x in col], type=TEXT)
+        out.append(strip_text(arr))
     return out
 
 

@@ -9,7 +9,7 @@ over.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -112,14 +112,21 @@ def _candidates(columns: list[pa.Array], own: Sequence[pa.Array], names_only: Co
     skeleton are in the skeleton of the row's text.
     """
     n = len(own[0])
-    digits = np.zeros(n, dtype=np.int64)
-    ascii_digits = np.zeros(n, dtype=np.int64)
     full = [c for k, c in enumerate(columns) if k not in names_only]
-    for c in full:
-        digits += pc.count_substring_regex(c, _DIGIT).to_numpy(zero_copy_only=False)
-        ascii_digits += pc.count_substring_regex(c, "[0-9]").to_numpy(zero_copy_only=False)
+    unusual = [_unusual(c) for c in columns]  # (no digit of another script in the others)
+    digits = np.zeros(n, dtype=np.int64)
+    other_digits = np.zeros(n, dtype=bool)  # full-width or other scripts: left to the row test
+    for k, c in enumerate(columns):
+        if k in names_only:
+            continue
+        digits += _by_text(c, lambda texts: pc.count_substring_regex(texts, "[0-9]"))
+        if unusual[k].any():
+            at = np.flatnonzero(unusual[k])
+            all_digits = pc.count_substring_regex(c.take(pa.array(at)), _DIGIT).to_numpy(zero_copy_only=False)
+            extra = all_digits - digits_of(c, at)
+            digits[at] += extra
+            other_digits[at] |= extra > 0
     many_digits = digits >= _MIN_DIGITS
-    other_digits = digits != ascii_digits  # full-width or other scripts: left to the row test
     out = np.zeros(n, dtype=bool)
     words = []  # per own column: the rows whose value is looked for by its end
     plains = []  # per own column: the rows whose value is one plain number, looked for by its last digits
@@ -153,12 +160,19 @@ def _candidates(columns: list[pa.Array], own: Sequence[pa.Array], names_only: Co
         todo |= word
     todo &= ~out
     if todo.any():
-        out |= _words_recur(columns, words, todo)
+        out |= _words_recur(columns, words, todo, np.logical_or.reduce(unusual))
     return out
 
 
+def digits_of(col: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> np.ndarray:
+    """The number of ASCII digits in the given rows' cells."""
+    return np.asarray(
+        pc.count_substring_regex(col.take(pa.array(rows)), "[0-9]").to_numpy(zero_copy_only=False)
+    )
+
+
 def _words_recur(
-    columns: list[pa.Array], words: list[tuple[pa.Array, np.ndarray]], todo: np.ndarray
+    columns: list[pa.Array], words: list[tuple[pa.Array, np.ndarray]], todo: np.ndarray, unusual: np.ndarray
 ) -> np.ndarray:
     """Rows (of `todo`) where the last 2 characters of a word value's skeleton are in the skeleton of
     the row's text: exactly the row test, found a column at a time.
@@ -171,15 +185,14 @@ def _words_recur(
     import duckdb  # only here: ingest without personal columns never needs it
 
     n = len(todo)
-    unusual = np.zeros(n, dtype=bool)
-    for c in columns:
-        unusual |= _np(pc.match_substring_regex(c, _UNUSUAL))
     hit = np.zeros(n, dtype=bool)
     names = [f"c{k}" for k in range(len(columns))]
     table: dict[str, pa.Array] = dict(zip(names, columns, strict=True))
     queries = []
     for j, (v, word) in enumerate(words):
         looked = word & todo
+        if not looked.any():
+            continue
         odd = _np(pc.match_substring_regex(v, _UNUSUAL))
         plain = looked & ~unusual & ~odd
         end = pc.utf8_slice_codeunits(pc.replace_substring_regex(v, _NOT_ALNUM, ""), -2)
@@ -195,12 +208,37 @@ def _words_recur(
         rest = np.flatnonzero(looked & (unusual | odd))
         if len(rest):
             hit[rest[_python_test(columns, v, rest)]] = True
+    if not queries:
+        return hit
     with duckdb.connect() as con:
         con.register("rows_", pa.table(table))
         found = con.sql(f"SELECT {', '.join(queries)} FROM rows_").to_arrow_table()
-    for j in range(len(words)):
-        hit |= _np(found.column(f"h{j}"))
+    for column in found.columns:
+        hit |= _np(column)
     return hit
+
+
+def _unusual(col: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Rows whose cell holds a character outside :data:`_USUAL` (ASCII cells are skipped)."""
+    other = _np(pc.invert(pc.string_is_ascii(col)))
+    if not other.any():
+        return other
+    if other.sum() * 5 < len(col):  # a few cells (dates written 2022年1月5日): those only
+        at = np.flatnonzero(other)
+        other[at] = _np(pc.match_substring_regex(col.take(pa.array(at)), _UNUSUAL))
+        return other
+    return _by_text(col, lambda texts: pc.match_substring_regex(texts, _UNUSUAL))
+
+
+def _by_text(col: pa.Array | pa.ChunkedArray, fn: Callable[[pa.Array], pa.Array]) -> np.ndarray:
+    """`fn` (text -> value, element-wise) over a column as a numpy array: once per distinct text
+    when the column repeats itself (units, categories, flags, names), else cell by cell."""
+    sample = col.slice(0, 4096)
+    if len(pc.unique(sample)) * 4 > len(sample):  # mostly distinct (free text): every cell
+        return np.asarray(fn(col).to_numpy(zero_copy_only=False))
+    texts = pc.unique(col)
+    per_text = np.asarray(fn(texts).to_numpy(zero_copy_only=False))
+    return per_text[np.asarray(pc.index_in(col, value_set=texts).to_numpy(zero_copy_only=False))]
 
 
 def _python_test(columns: list[pa.Array], v: pa.Array, rows: np.ndarray) -> np.ndarray:

@@ -76,13 +76,39 @@ _PLAIN_DATE = (
 )
 
 
+# 2022-01-05 09:31:00 exactly (month, day, hour, minute and second in range): read by pyarrow's strptime,
+# the day checked against the one written (strptime would roll 30 February over into March)
+_ISO_SECONDS = r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01]) (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+
+
 def _parse_dates_plain(s: pd.Series) -> pd.Series:
-    """The plainest spellings (:data:`_PLAIN_DATE`) as datetime64[ns], by arithmetic on the parts;
-    NaT for anything else, and for impossible dates and times (left to the other parsers to judge)."""
-    parts = pc.extract_regex(pa.array(s, from_pandas=True), _PLAIN_DATE)
-    n = len(s)
+    """The plainest spellings (:data:`_ISO_SECONDS`, :data:`_PLAIN_DATE`) as datetime64[ns], a column at
+    a time; NaT for anything else, and for impossible dates and times (left to the other parsers)."""
+    values = pa.array(s, from_pandas=True)
+    out = np.full(len(s), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
+    iso = np.asarray(pc.match_substring_regex(values, _ISO_SECONDS).to_numpy(zero_copy_only=False), dtype=bool)
+    if iso.any():
+        at = np.flatnonzero(iso)
+        text = values.take(pa.array(at)) if not iso.all() else values
+        stamps = pc.strptime(text, format="%Y-%m-%d %H:%M:%S", unit="ns", error_is_null=True)
+        year = pc.cast(pc.utf8_slice_codeunits(text, 0, 4), pa.int64()).to_numpy(zero_copy_only=False)
+        day = pc.cast(pc.utf8_slice_codeunits(text, 8, 10), pa.int64()).to_numpy(zero_copy_only=False)
+        got = stamps.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+        same_day = pc.fill_null(pc.equal(pc.day(stamps), pa.array(day)), False).to_numpy(zero_copy_only=False)
+        ok = np.asarray(same_day, dtype=bool) & (year >= _NS_YEARS[0]) & (year <= _NS_YEARS[1])
+        out[at[ok]] = got[ok]
+    rest = np.flatnonzero(np.isnat(out))
+    if len(rest):
+        out[rest] = _parse_dates_parts(values.take(pa.array(rest)) if len(rest) < len(s) else values)
+    return pd.Series(out, index=s.index, dtype="datetime64[ns]")
+
+
+def _parse_dates_parts(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """:data:`_PLAIN_DATE` spellings by arithmetic on their parts (datetime64[ns], NaT elsewhere)."""
+    parts = pc.extract_regex(values, _PLAIN_DATE)
+    n = len(values)
     if not n or parts.null_count == n:
-        return pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+        return np.full(n, np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
     matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
 
     def num(name: str) -> np.ndarray:
@@ -97,7 +123,7 @@ def _parse_dates_plain(s: pd.Series) -> pd.Series:
     days = months.astype("datetime64[D]") + np.where(ok, d - 1, 0).astype("timedelta64[D]")
     ok &= days.astype("datetime64[M]") == months  # no 30 February
     stamps = days.astype("datetime64[ns]") + ((hh * 60 + mm) * 60 + ss).astype("timedelta64[s]")
-    return pd.Series(np.where(ok, stamps, np.datetime64("NaT", "ns")), index=s.index, dtype="datetime64[ns]")
+    return np.where(ok, stamps, np.datetime64("NaT", "ns"))
 
 
 def _parse_dates_iso(s: pd.Series) -> pd.Series:
