@@ -271,13 +271,14 @@ def footer_html(rec: dict[str, Any] | None) -> str:
     if not rec:
         return ""
     e = html.escape
-    short = lambda h: e(str(h or "")[:12])  # noqa: E731
+    # 12 hex digits in groups of four: enough to tell files apart, never a digit run that reads as a number
+    short = lambda h: " ".join(e(str(h or "")[i : i + 4]) for i in range(0, 12, 4)).strip()  # noqa: E731
     kind = "案件库" if rec.get("data") == "store" else "导出文件"
     lines = [
         f"<p>生成依据（{e(str(rec.get('month', '')))}，统计截止 {e(str(rec.get('cutoff', ''))[:19].replace('T', ' '))}，"
         f"{'正式' if rec.get('official') else '草稿'}，生成于 {e(str(rec.get('built_at', '')).replace('T', ' '))}）："
         f"数据来自{kind}；指纹 <code>{short(rec.get('fingerprint'))}</code>。"
-        "每个文件以 SHA-256 标识（只显示前 12 位），据此可按当时的文件重新生成。</p>"
+        "每个文件以 SHA-256 标识（只显示前 12 位；完整值在 bulletin.ipynb 的元数据中），据此可按当时的文件重新生成。</p>"
     ]
     state = rec.get("store")
     if state:

@@ -11,7 +11,9 @@ them, so it stays script-free):
 - :func:`table_html` — any table as an interactive DataTable (itables, offline: DataTables is
   inlined once by :func:`init_tables`), searchable, sortable, filterable, every row present;
 - :func:`spike_chart_html`, :func:`threshold_charts_html` — the analyst's charts as inline PNGs;
-- :func:`write_drilldown` — ``drilldown.xlsx``: one sheet per finding with every case behind it.
+- :func:`write_drilldown` — ``drilldown.xlsx``: one sheet per finding with every case behind it;
+- :class:`Background` — the charts and the workbook made once, in a second process beside the
+  notebook's other cells.
 
 Nothing here counts: numbers come from kwstats.report, kwstats.views and kwstats.investigate,
 charts from kwstats.analyst_charts. Export text is data: escaped here, and escaped by DataTables
@@ -21,8 +23,13 @@ charts from kwstats.analyst_charts. Export text is data: escaped here, and escap
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 import html
 import io
+import multiprocessing
+import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +42,7 @@ from PIL import Image
 
 from kwstats import analyst_charts, charts, drilldown
 from kwstats.checks import KIND_LABELS, SEVERITY_LABELS, Finding
+from kwstats.exceptions import KwstatsError
 from kwstats.investigate import BY_LABELS
 from kwstats.rates import format_rate
 from kwstats.report import Report
@@ -411,6 +419,108 @@ def history_months(history: pd.DataFrame) -> list[str]:
     return [
         c for c in history.columns if isinstance(c, str) and len(c) == 7 and c[4] == "-" and c[:4].isdigit()
     ]
+
+
+class Background:
+    """The analyst page's slow parts, each made once: the charts (the spikes' series, the heat map,
+    the per-unit trends) and, given an output folder, ``drilldown.xlsx``.
+
+    On Linux they are made in a second process, a fork of this one (nothing is copied), while the
+    notebook goes on with its other cells: with two cores they then cost the run little. Asked for,
+    a part waits for that process; one it could not make (or when there is no such process, or it
+    does not answer within BACKGROUND_TIMEOUT_S) is made here, raising what making it raises.
+    """
+
+    def __init__(
+        self,
+        report: Report,
+        findings: Sequence[Finding],
+        history: pd.DataFrame,
+        out_dir: str | Path | None = None,
+    ) -> None:
+        self._jobs: dict[str, Any] = {"threshold": functools.partial(threshold_charts_html, report, history)}
+        for finding in findings:
+            if finding.kind == "spike":
+                self._jobs[_spike_key(finding)] = functools.partial(spike_chart_html, report.cases, finding)
+        self.drilldown_path = Path(out_dir) / DRILLDOWN_XLSX if out_dir else None
+        if out_dir:
+            self._jobs["drilldown"] = functools.partial(_drilldown_job, report, findings, out_dir)
+        self._done: dict[str, str] = {}
+        self._making = _Making(self._jobs) if _can_fork() else None
+
+    def spike(self, finding: Finding) -> str:
+        """A spike finding's chart (:func:`spike_chart_html`)."""
+        return self._get(_spike_key(finding))
+
+    def threshold(self) -> str:
+        """The heat map and the per-unit trends (:func:`threshold_charts_html`)."""
+        return self._get("threshold")
+
+    def drilldown(self) -> Path:
+        """``drilldown.xlsx``, written (:func:`write_drilldown`); only with an output folder."""
+        if self.drilldown_path is None:
+            raise KwstatsError("没有给出输出目录（output_dir），不写 drilldown.xlsx。")
+        return Path(self._get("drilldown"))
+
+    def _get(self, key: str) -> str:
+        if self._making is not None:
+            self._done.update(self._making.collect())
+            self._making = None
+        if key not in self._done:
+            self._done[key] = self._jobs[key]()
+        return self._done[key]
+
+
+def _drilldown_job(report: Report, findings: Sequence[Finding], out_dir: str | Path) -> str:
+    return str(write_drilldown(report, findings, out_dir))
+
+
+BACKGROUND_TIMEOUT_S = 120
+
+
+def _spike_key(finding: Finding) -> str:
+    nums = finding.numbers
+    return f"spike:{nums.get('field')}:{nums.get('value')}:{finding.month}"
+
+
+def _can_fork() -> bool:
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _make(jobs: dict[str, Any], send: Any) -> None:
+    """In the forked process: every job's result, those that fail left out (made again by the parent)."""
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - nothing of it reaches the kernel's streams
+    done = {}
+    for key, job in jobs.items():
+        with contextlib.suppress(Exception):
+            done[key] = job()
+    send.send(done)
+    send.close()
+
+
+class _Making:
+    """The process making the parts, and the pipe their results come back through."""
+
+    def __init__(self, jobs: dict[str, Any]) -> None:
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_make, args=(jobs, send), name="kwstats-background", daemon=True
+        )
+        self._process.start()
+        send.close()
+
+    def collect(self) -> dict[str, str]:
+        """What it made ({} when it failed or did not answer in time); the process is ended."""
+        try:
+            return self._receive.recv() if self._receive.poll(BACKGROUND_TIMEOUT_S) else {}
+        except (EOFError, OSError):
+            return {}
+        finally:
+            self._receive.close()
+            if self._process.is_alive():
+                self._process.kill()
+            self._process.join(timeout=5)
 
 
 # ---- take it away -----------------------------------------------------------------------------

@@ -56,9 +56,11 @@ key, cut, branch, cases = report.month, report.cutoff, report.branch, report.cas
 # 分析版：先算一次全部发现（核对、异常波动、阈值、超期）和近 12 个月的办结率，目录放在页首。
 # 表格用 itables 的离线模式：DataTables 内嵌在页面里，不访问网络；每张表都有全部行。
 found = views.investigation(report)
+# the charts and drilldown.xlsx are made once, in a second process while the next cells run
+background = workbench.Background(report, found.findings, found.history, output_dir)
 workbench.init_tables()
-xlsx = workbench.write_drilldown(report, found.findings, output_dir).as_posix() if output_dir else None
-display(HTML(workbench.toc_html(report, found.findings, drilldown_xlsx=xlsx)))
+xlsx = background.drilldown_path
+display(HTML(workbench.toc_html(report, found.findings, drilldown_xlsx=xlsx.as_posix() if xlsx else None)))
 
 # %%
 # 正式版：工作动态解读、数据分析（一）至（五）、统计表。
@@ -106,7 +108,7 @@ display(
 for number, finding, sheet in workbench.numbered(found.findings):
     extra = ""
     if finding.kind == "spike":  # the series against the range its test expects; where the excess is from
-        extra = workbench.spike_chart_html(cases, finding) + workbench.table_html(
+        extra = background.spike(finding) + workbench.table_html(
             investigate.spike_breakdown(cases, finding), "增量来自哪里"
         )
     display(
@@ -143,7 +145,7 @@ display(
 display(
     HTML(
         workbench.section_html("threshold")
-        + workbench.threshold_charts_html(report, found.history)
+        + background.threshold()
         + workbench.table_html(
             workbench.history_frame(found.history, branch.rate_rule),
             "各单位近 12 个月办结率",
@@ -174,6 +176,7 @@ display(
 display(HTML(workbench.section_html("pending") + workbench.table_html(views.pending_view(report))))
 
 # %% tags=["analyst"]
-# 正式运行时（kwstats bulletin）把统计表写成 xlsx，放在通报旁边（drilldown.xlsx 已在页首写出）。
+# 正式运行时（kwstats bulletin）把统计表和下钻明细写成 xlsx，放在通报旁边。
 if output_dir:
     print("统计表已写出：", page.write_table_xlsx(report, output_dir).name)
+    print("下钻明细已写出：", background.drilldown().name)

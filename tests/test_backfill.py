@@ -128,7 +128,8 @@ def test_backfill_skips_unchanged_months_rebuilds_a_changed_one_and_writes_an_of
     record = json.loads((out / "2021-12" / "bulletin.ipynb").read_text("utf-8"))["metadata"]["kwstats"]
     assert record["totals"]["accepted"] == 3 and record["totals"]["closed"] == 2  # by hand
     analyst = (out / "2021-12" / "bulletin-analyst.html").read_text("utf-8")
-    assert record["fingerprint"][:12] in analyst and "kw-provenance" in analyst
+    fp = record["fingerprint"]
+    assert f"{fp[:4]} {fp[4:8]} {fp[8:12]}" in analyst and "kw-provenance" in analyst
 
     index = out / "index.html"
     html = index.read_text("utf-8")

@@ -209,7 +209,9 @@ def test_strip_text_is_cell_text(values: list[str]) -> None:
     expected = [cell_text(v) for v in values]
     assert strip_text(pa.array(values, type=pa.large_string())).to_pylist() == expected
     half = len(values) // 2  # in pieces, one of them a slice
-    pieces = pa.chunked_array([pa.array(["x", *values[:half]]).slice(1), pa.array(values[half:], pa.string())])
+    pieces = pa.chunked_array(
+        [pa.array(["x", *values[:half]]).slice(1), pa.array(values[half:], pa.string())]
+    )
     assert strip_text(pieces).to_pylist() == expected
 
 

@@ -269,3 +269,26 @@ def test_a_store_whose_case_a_newer_export_replaced_still_adds_up_for_the_kernel
     save_ingest(result, tmp_path / "handoff")  # what the bulletin hands its kernel
     again = load_ingest(tmp_path / "handoff")
     assert again.rows_used == 2 and len(again.cases) == 2
+
+
+def test_ingest_of_the_sample_folder_writes_the_sample_first_on_a_fresh_clone(tmp_path, monkeypatch, capsys):
+    from kwstats import store_commands
+    from kwstats.sample_files import MARKER_NAME
+
+    sample = tmp_path / "data" / "sample"  # absent, as in a fresh clone
+    written = []
+
+    def ensure() -> Path:
+        export(sample / "2022-01.csv", ["J1,投诉,2022-01-03 10:00,站前所,,0,"])
+        (sample / MARKER_NAME).write_text("seed\n", encoding="utf-8")
+        written.append(sample)
+        return sample
+
+    monkeypatch.setattr(store_commands, "DEFAULT_SAMPLE_DIR", sample)
+    monkeypatch.setattr(store_commands, "is_current", lambda folder: folder.is_dir())
+    monkeypatch.setattr(store_commands, "ensure_sample", ensure)
+    assert main(["ingest", str(sample), "--store", str(tmp_path / "store")]) == EXIT_OK
+    assert written == [sample] and "生成合成样例数据" in capsys.readouterr().err
+    assert st.store_state(tmp_path / "store")["files"][0]["demo"]
+    assert main(["ingest", str(sample), "--store", str(tmp_path / "store")]) == EXIT_OK
+    assert written == [sample]  # present now: not written again

@@ -202,8 +202,9 @@ def test_threshold_history_shows_rates_with_percent_and_marks_those_under(report
 
 
 def test_drilldown_workbook_holds_exactly_the_cases_behind_each_finding(report, found, tmp_path):
-    path = workbench.write_drilldown(report, found.findings, tmp_path)
-    assert path == tmp_path / "drilldown.xlsx"
+    background = workbench.Background(report, found.findings, found.history.head(0), tmp_path)
+    path = background.drilldown()  # written beside the notebook's cells, in the second process
+    assert path == background.drilldown_path == tmp_path / "drilldown.xlsx"
     book = CalamineWorkbook.from_path(str(path))
     names = drilldown.sheet_names(found.findings)
     assert book.sheet_names == [drilldown.INDEX_SHEET, *[s for s in names if s]]
@@ -220,3 +221,27 @@ def test_behind_takes_the_page_labels(report):
     by_label = views.behind(report, SPIKE_UNIT, "受理量")
     assert sorted(by_label["登记编号"]) == sorted(spike_ids())
     assert by_label["登记时间"].dtype.kind == "M", "drill-down frames keep times as times"
+
+
+def test_charts_are_drawn_once_beside_the_notebook_as_they_would_be_here(report, found, monkeypatch):
+    spike = next(f for f in found.findings if f.kind == "spike")
+    beside = workbench.Background(report, found.findings, found.history)
+    assert beside._making is not None, "on Linux the charts are drawn in a second process"
+    drawn = (beside.spike(spike), beside.threshold())
+    assert drawn[0].startswith('<figure class="kw-analyst-chart"><img src="data:image/png;base64,')
+    assert f"{SPIKE_UNIT}的月受理量折线图：{SPIKE_MONTH} 受理 60 件" in drawn[0]
+    assert "热力图" in drawn[1] and drawn[1].count("<figure") == 2
+    monkeypatch.setattr(workbench, "_can_fork", lambda: False)
+    here = workbench.Background(report, found.findings, found.history)
+    assert (here.spike(spike), here.threshold()) == drawn
+
+
+def test_a_chart_the_second_process_cannot_draw_fails_here_with_its_own_error(report, found):
+    from kwstats.exceptions import KwstatsError
+
+    odd = Finding(kind="spike", message="?", month=SPIKE_MONTH, numbers={"field": "nowhere", "value": "x"})
+    charts = workbench.Background(report, [odd], found.history.head(0))  # no threshold charts to wait for
+    with pytest.raises(KwstatsError, match="无法作图"):
+        charts.spike(odd)
+    with pytest.raises(KwstatsError, match="output_dir"):
+        charts.drilldown()

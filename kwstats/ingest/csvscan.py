@@ -86,7 +86,7 @@ def read_body(path: Path, start: int, skip: int, delimiter: str, width: int) -> 
             if special is None or table.num_rows + int(special.sum()) != len(starts):
                 return None
             return _assemble(table, width, fh, starts, stops, special, blank, lines, delimiter)
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         return None  # the csv module's reader says what went wrong
 
 

@@ -20,6 +20,7 @@ from kwstats.ingest.files import (
     sniff,
     source_labels,
 )
+from kwstats.ingest.grid import release_memory
 from kwstats.ingest.headers import Raw, alias_map, norm_header
 from kwstats.ingest.htmltable import read_html
 from kwstats.ingest.result import IngestResult
@@ -63,6 +64,7 @@ def read_exports(
     for i, path in enumerate(files, start=1):
         try:
             raws.extend(_read_file(path, labels[path], branch, aliases, personal, warnings))
+            release_memory()  # what reading the file took and no longer needs
         except InputFileError as exc:
             # every message quotes the path, some a cell: masked, whichever reader raised it
             exc.args = tuple(mask_text(a) for a in exc.args)

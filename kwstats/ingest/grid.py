@@ -139,3 +139,9 @@ def text_columns(rows: Sequence[Sequence[Any]], width: int) -> list[pa.Array]:
 def empty_column(n: int) -> pa.Array:
     """`n` empty cells."""
     return pa.array(np.full(n, "", dtype=object), type=TEXT)
+
+
+def release_memory() -> None:
+    """Hand back to the system what pyarrow's allocator keeps of freed memory (it keeps it for reuse;
+    between the steps of a large ingest, that would add up to the peak)."""
+    pa.default_memory_pool().release_unused()

@@ -241,6 +241,8 @@ def build_raw(
         typed = [k for k, f in enumerate(names_) if f not in TEXT_FIELDS] + [len(names_)]
         *masked, first = mask_own_values([cells[f] for f in names_] + [first], own, names_only=typed)
         cells.update(zip(names_, masked, strict=True))
+    del own
+    body.clear()  # the unmapped and personal columns go now (the caller's list is this one)
 
     headers = {fld: str(header[js[0]]) for fld, js in columns.items()}
     if (

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kwstats.ingest.grid import TEXT, empty_column
+from kwstats.ingest.grid import TEXT, empty_column, release_memory
 from kwstats.ingest.headers import MASKED_FIELDS, TEXT_FIELDS, Raw, norm_header
 from kwstats.ingest.result import (
     REASON_AMOUNT_TOO_LARGE,
@@ -80,7 +80,7 @@ class _Rejections:
             self.open[at] = False
         return m
 
-    def add_field(self, mask: Any, reason: Any, fld: str, raw: pd.DataFrame) -> np.ndarray:
+    def add_field(self, mask: Any, reason: Any, fld: str, raw: dict[str, pd.Series]) -> np.ndarray:
         m = np.asarray(mask, dtype=bool) & self.open
         at = np.flatnonzero(m)
         if len(at):
@@ -109,9 +109,18 @@ def _by_value(parse: Callable[[pd.Series], tuple[pd.Series, ...]], s: pd.Series)
     )
 
 
-def _field(raws: list[Raw], fld: str) -> pd.Series:
-    """One field over all files as a text Series ('' where a file lacks the column)."""
-    return _concat([r.cells[fld] if fld in r.cells else empty_column(len(r.lines)) for r in raws])
+class _Text(dict):
+    """Each field over all files as a text Series ('' where a file lacks the column), made when first
+    asked for; the files let go of their copy then (a large ingest holds one field at a time twice)."""
+
+    def __init__(self, raws: list[Raw]) -> None:
+        super().__init__()
+        self.raws = raws
+
+    def __missing__(self, fld: str) -> pd.Series:
+        parts = [r.cells.pop(fld) if fld in r.cells else empty_column(len(r.lines)) for r in self.raws]
+        self[fld] = column = _concat(parts)
+        return column
 
 
 def parse_rows(raws: list[Raw], branch: Branch, now: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -119,22 +128,22 @@ def parse_rows(raws: list[Raw], branch: Branch, now: pd.Timestamp) -> tuple[pd.D
 
     `now` (naive Beijing time) bounds the event dates of files that do not state their export time.
     """
-    fields = [c for c in CASE_COLUMNS if c not in ("source_file", "source_line")]
-    raw = pd.DataFrame({fld: _field(raws, fld) for fld in fields})
+    raw = _Text(raws)
+    n = sum(len(r.lines) for r in raws)
     file_idx = np.repeat(np.arange(len(raws)), [len(r.lines) for r in raws])
     lines = np.concatenate([r.lines for r in raws]).astype(np.int64)
     first = _concat([r.first for r in raws])
     first_header = np.concatenate([r.first_header for r in raws])
     names = np.array([r.report.source for r in raws], dtype=object)
-    for r in raws:  # `raw` holds the text now: let go of the files' own copies of it
-        r.cells, r.first = {}, empty_column(0)
-    rej = _Rejections(len(raw), file_idx, [r.headers for r in raws])
+    for r in raws:  # `first` holds them now
+        r.first = empty_column(0)
+    rej = _Rejections(n, file_idx, [r.headers for r in raws])
 
     case_id = raw["case_id"]
     id_total = case_id.str.startswith(TOTAL_PREFIXES).to_numpy(dtype=bool)
     is_total = first.str.startswith(TOTAL_PREFIXES).to_numpy(dtype=bool) | id_total
-    total_col = np.full(len(raw), None, dtype=object)
-    total_val = np.full(len(raw), None, dtype=object)
+    total_col = np.full(n, None, dtype=object)
+    total_val = np.full(n, None, dtype=object)
     at = np.flatnonzero(is_total)
     if len(at):  # the cell that says 合计: the 编号 cell, else the row's first
         by_id = id_total[at]
@@ -162,15 +171,19 @@ def parse_rows(raws: list[Raw], branch: Branch, now: pd.Timestamp) -> tuple[pd.D
             future = (values.to_numpy(dtype="datetime64[ns]") > limit_by_row) & values.notna().to_numpy()
             rej.add_field(future, limit_reason[file_idx], fld, raw)
         parsed[fld] = values
+        if fld != "closed_at":  # (kept for the check against registration below)
+            del raw[fld]  # its text is no longer needed (the rows set aside have theirs)
     amount, bad, negative = _by_value(parse_amounts, raw["recovered_loss"])
     rej.add_field(bad, REASON_BAD_AMOUNT, "recovered_loss", raw)
     rej.add_field(negative, REASON_NEGATIVE_AMOUNT, "recovered_loss", raw)
     rej.add_field(amount > MAX_AMOUNT_YUAN, REASON_AMOUNT_TOO_LARGE, "recovered_loss", raw)
+    del raw["recovered_loss"]
     parsed["recovered_loss"] = amount.where(amount <= MAX_AMOUNT_YUAN, 0.0)
     for fld in FLAG_FIELDS:
         values, bad = _by_value(parse_flags, raw[fld])
         rej.add_field(bad, REASON_BAD_FLAG, fld, raw)
         parsed[fld] = values
+        del raw[fld]
     parsed["urges"], bad = _by_value(parse_urges, raw["urges"])
     rej.add_field(bad, REASON_BAD_URGES, "urges", raw)
     rej.add_field(parsed["urges"] > MAX_URGES, REASON_TOO_MANY_URGES, "urges", raw)
@@ -179,6 +192,7 @@ def parse_rows(raws: list[Raw], branch: Branch, now: pd.Timestamp) -> tuple[pd.D
     # a date-only 办结日期 on the day of registration is not "before" it
     date_only_same_day = (closed == closed.dt.normalize()) & (closed.dt.normalize() == reg.dt.normalize())
     rej.add_field((closed < reg) & ~date_only_same_day, REASON_CLOSED_BEFORE_REGISTERED, "closed_at", raw)
+    del raw["closed_at"]
 
     # text as read ('' where blank: missing values only in the output), the unit as the roster names it
     parsed["kind"] = kind
@@ -193,6 +207,7 @@ def parse_rows(raws: list[Raw], branch: Branch, now: pd.Timestamp) -> tuple[pd.D
     ok = rej.open
     rejected = _rejected_frame(rej, raw["case_id"], names[file_idx], lines)
     del raw, case_id, kind, first, reg, closed  # the output is built from `parsed`, column by column
+    release_memory()
     out = _output(parsed, ok, basis_codes, file_idx, names)
 
     set_aside = np.bincount(file_idx[~ok], minlength=len(raws))

@@ -78,7 +78,9 @@ _PLAIN_DATE = (
 
 # 2022-01-05 09:31:00 exactly (month, day, hour, minute and second in range): read by pyarrow's strptime,
 # the day checked against the one written (strptime would roll 30 February over into March)
-_ISO_SECONDS = r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01]) (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+_ISO_SECONDS = (
+    r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01]) (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+)
 
 
 def _parse_dates_plain(s: pd.Series) -> pd.Series:
@@ -86,7 +88,9 @@ def _parse_dates_plain(s: pd.Series) -> pd.Series:
     a time; NaT for anything else, and for impossible dates and times (left to the other parsers)."""
     values = pa.array(s, from_pandas=True)
     out = np.full(len(s), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
-    iso = np.asarray(pc.match_substring_regex(values, _ISO_SECONDS).to_numpy(zero_copy_only=False), dtype=bool)
+    iso = np.asarray(
+        pc.match_substring_regex(values, _ISO_SECONDS).to_numpy(zero_copy_only=False), dtype=bool
+    )
     if iso.any():
         at = np.flatnonzero(iso)
         text = values.take(pa.array(at)) if not iso.all() else values
