@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MONTH  ?= 2022-01
 
-.PHONY: setup bulletin test lab sample lint bench clean lock
+.PHONY: setup bulletin test lab sample lint bench bench-scale clean lock
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,8 +33,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check kwstats tests benchmarks
 
-bench: $(STAMP)  ## time the bulletin against the papermill+nbconvert floor; the store and backfill at scale
+bench: $(STAMP)  ## time the bulletin against the papermill+nbconvert floor (a few minutes)
 	$(BIN)/python benchmarks/bench_bulletin.py
+
+bench-scale: $(STAMP)  ## ingest of 10^6-row CSV / 10^5-row xlsx, the 10^7-case store and backfill (~20 minutes)
+	$(BIN)/python benchmarks/bench_ingest_scale.py
 	$(BIN)/python benchmarks/bench_store.py
 
 clean:
