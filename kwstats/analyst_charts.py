@@ -330,45 +330,48 @@ def unit_trends(
         rate_tf = mtransforms.blended_transform_factory(
             ax.transData, mtransforms.Affine2D().scale(1, 1 / RATE_TOP) + ax.transAxes
         )
-        ax.plot(
-            [-0.5, len(cols) - 0.5],
-            [threshold, threshold],
-            transform=rate_tf,
-            color=BELOW_EDGE,
-            linestyle="--",
-            linewidth=0.8,
-            gid=f"kw-threshold:{unit}",
-        )
-        ax.plot(x, rate_u, transform=rate_tf, color=SERIES_COLOR, linewidth=1.2, gid=f"kw-rate:{unit}")
+        # Lines on the rate scale are added as artists: they must not stretch the bars' data limits
+        # (and working out how they would is most of a panel's cost).
+        rate_lines = [
+            Line2D(
+                [-0.5, len(cols) - 0.5],
+                [threshold, threshold],
+                color=BELOW_EDGE,
+                linestyle="--",
+                linewidth=0.8,
+                gid=f"kw-threshold:{unit}",
+            ),
+            Line2D(x, rate_u, color=SERIES_COLOR, linewidth=1.2, gid=f"kw-rate:{unit}"),
+        ]
         ok = ~np.isnan(rate_u) & (rate_u >= threshold)
         below = ~np.isnan(rate_u) & (rate_u < threshold)
-        ax.plot(
-            x[ok],
-            rate_u[ok],
-            transform=rate_tf,
-            linestyle="none",
-            marker="o",
-            markersize=2.8,
-            color=SERIES_COLOR,
+        rate_lines.append(
+            Line2D(x[ok], rate_u[ok], linestyle="none", marker="o", markersize=2.8, color=SERIES_COLOR)
         )
-        ax.plot(
-            x[below],
-            rate_u[below],
-            transform=rate_tf,
-            linestyle="none",
-            marker="v",
-            markersize=4,
-            color=BELOW_EDGE,
-            gid=f"kw-below:{unit}",
+        rate_lines.append(
+            Line2D(
+                x[below],
+                rate_u[below],
+                linestyle="none",
+                marker="v",
+                markersize=4,
+                color=BELOW_EDGE,
+                gid=f"kw-below:{unit}",
+            )
         )
+        for line in rate_lines:
+            line.set_transform(rate_tf)
+            ax.add_artist(line)
         for v in (0, threshold, 100):
-            ax.plot(
-                [1.0, 1.025],
-                [v / RATE_TOP] * 2,
-                transform=ax.transAxes,
-                clip_on=False,
-                color=SERIES_COLOR,
-                lw=0.6,
+            ax.add_artist(
+                Line2D(
+                    [1.0, 1.025],
+                    [v / RATE_TOP] * 2,
+                    transform=ax.transAxes,
+                    clip_on=False,
+                    color=SERIES_COLOR,
+                    lw=0.6,
+                )
             )
             ax.text(
                 1.035,
@@ -404,7 +407,7 @@ def unit_trends(
             pad=2,
         )
         ax.spines["top"].set_visible(False)
-        _month_ticks(ax, [c[2:] for c in cols], every=3)
+    _month_ticks(axes[0], [c[2:] for c in cols], every=3)  # the panels share their x axis and its ticks
     fig.suptitle(f"各单位月受理量与办结率（{cols[0]} 至 {cols[-1]}）", fontsize=11, fontweight="bold")
     fig.legend(
         handles=[

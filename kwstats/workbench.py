@@ -23,7 +23,6 @@ charts from kwstats.analyst_charts. Export text is data: escaped here, and escap
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import html
 import io
@@ -239,7 +238,11 @@ def summary(finding: Finding) -> str:
         history = f"，前 {nums.get('window')} 个月平均 {float(mean):.1f} 件" if mean else "，此前没有案件"
         return f"{finding.month} 受理 {nums.get('count')} 件{history}"
     if finding.kind == "threshold":
-        return f"办结率 {nums.get('closed')}/{nums.get('accepted')}，办理中 {nums.get('pending')} 件"
+        rate = nums.get("rate")
+        shown = f"{float(rate):g}%" if rate is not None else ""
+        return (
+            f"办结率 {shown}（{nums.get('closed')}/{nums.get('accepted')}），办理中 {nums.get('pending')} 件"
+        )
     text = finding.message
     return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
 
@@ -277,12 +280,12 @@ def toc_html(report: Report, findings: Sequence[Finding], *, drilldown_xlsx: str
                 lines.append("</ol>")
         lines.append("</li>")
     lines.append("</ol>")
-    lines.append(drilldown_note(findings, drilldown_xlsx))
+    lines.append(drilldown_note(drilldown_xlsx))
     lines.append("</nav>")
     return "\n".join(lines)
 
 
-def drilldown_note(findings: Sequence[Finding], drilldown_xlsx: str | None) -> str:
+def drilldown_note(drilldown_xlsx: str | None) -> str:
     """The link to the drill-down workbook, or how to write it (in JupyterLab without output_dir)."""
     if drilldown_xlsx:
         href = html.escape(drilldown_xlsx, quote=True)
@@ -425,10 +428,11 @@ class Background:
     """The analyst page's slow parts, each made once: the charts (the spikes' series, the heat map,
     the per-unit trends) and, given an output folder, ``drilldown.xlsx``.
 
-    On Linux they are made in a second process, a fork of this one (nothing is copied), while the
-    notebook goes on with its other cells: with two cores they then cost the run little. Asked for,
-    a part waits for that process; one it could not make (or when there is no such process, or it
-    does not answer within BACKGROUND_TIMEOUT_S) is made here, raising what making it raises.
+    On Linux they are made in a second process, a fork of this one (nothing is copied), in the order
+    the notebook asks for them, while the notebook goes on with its other cells: with two cores they
+    then cost the run little. Asked for, a part waits for that process; one it could not make (or
+    when there is no such process, or it does not answer within BACKGROUND_TIMEOUT_S) is made here,
+    raising what making it raises.
     """
 
     def __init__(
@@ -438,14 +442,15 @@ class Background:
         history: pd.DataFrame,
         out_dir: str | Path | None = None,
     ) -> None:
-        self._jobs: dict[str, Any] = {"threshold": functools.partial(threshold_charts_html, report, history)}
-        for finding in findings:
-            if finding.kind == "spike":
-                self._jobs[_spike_key(finding)] = functools.partial(spike_chart_html, report.cases, finding)
+        self._jobs: dict[str, Any] = {
+            _spike_key(f): functools.partial(spike_chart_html, report.cases, f)
+            for f in findings
+            if f.kind == "spike"
+        }
+        self._jobs["threshold"] = functools.partial(threshold_charts_html, report, history)
         self.drilldown_path = Path(out_dir) / DRILLDOWN_XLSX if out_dir else None
         if out_dir:
             self._jobs["drilldown"] = functools.partial(_drilldown_job, report, findings, out_dir)
-        self._done: dict[str, str] = {}
         self._making = _Making(self._jobs) if _can_fork() else None
 
     def spike(self, finding: Finding) -> str:
@@ -463,12 +468,8 @@ class Background:
         return Path(self._get("drilldown"))
 
     def _get(self, key: str) -> str:
-        if self._making is not None:
-            self._done.update(self._making.collect())
-            self._making = None
-        if key not in self._done:
-            self._done[key] = self._jobs[key]()
-        return self._done[key]
+        made = self._making.result(key) if self._making is not None else None
+        return made if made is not None else self._jobs[key]()
 
 
 def _drilldown_job(report: Report, findings: Sequence[Finding], out_dir: str | Path) -> str:
@@ -488,18 +489,20 @@ def _can_fork() -> bool:
 
 
 def _make(jobs: dict[str, Any], send: Any) -> None:
-    """In the forked process: every job's result, those that fail left out (made again by the parent)."""
+    """In the forked process: each job's result as soon as it is made (None for one that failed: the
+    parent makes it again and says why)."""
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - nothing of it reaches the kernel's streams
-    done = {}
     for key, job in jobs.items():
-        with contextlib.suppress(Exception):
-            done[key] = job()
-    send.send(done)
+        try:
+            result = job()
+        except Exception:
+            result = None
+        send.send((key, result))
     send.close()
 
 
 class _Making:
-    """The process making the parts, and the pipe their results come back through."""
+    """The process making the parts, and the pipe their results come back through, one by one."""
 
     def __init__(self, jobs: dict[str, Any]) -> None:
         context = multiprocessing.get_context("fork")
@@ -509,18 +512,29 @@ class _Making:
         )
         self._process.start()
         send.close()
+        self._made: dict[str, str | None] = {}
+        self._left = len(jobs)  # results still to come
 
-    def collect(self) -> dict[str, str]:
-        """What it made ({} when it failed or did not answer in time); the process is ended."""
-        try:
-            return self._receive.recv() if self._receive.poll(BACKGROUND_TIMEOUT_S) else {}
-        except (EOFError, OSError):
-            return {}
-        finally:
-            self._receive.close()
-            if self._process.is_alive():
-                self._process.kill()
-            self._process.join(timeout=5)
+    def result(self, key: str) -> str | None:
+        """What it made for `key`, waiting for it; None when it could not (or is gone, or silent)."""
+        while self._left and key not in self._made:
+            try:
+                if not self._receive.poll(BACKGROUND_TIMEOUT_S):
+                    raise TimeoutError
+                got, value = self._receive.recv()
+                self._made[got] = value
+                self._left -= 1
+            except (EOFError, OSError, TimeoutError):
+                self._left = 0
+            if not self._left:  # all made, or no more to come: the process is done with
+                self._close()
+        return self._made.pop(key, None)
+
+    def _close(self) -> None:
+        self._receive.close()
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join(timeout=5)
 
 
 # ---- take it away -----------------------------------------------------------------------------

@@ -56,7 +56,7 @@ key, cut, branch, cases = report.month, report.cutoff, report.branch, report.cas
 # 分析版：先算一次全部发现（核对、异常波动、阈值、超期）和近 12 个月的办结率，目录放在页首。
 # 表格用 itables 的离线模式：DataTables 内嵌在页面里，不访问网络；每张表都有全部行。
 found = views.investigation(report)
-# the charts and drilldown.xlsx are made once, in a second process while the next cells run
+# 图和 drilldown.xlsx 只做一次：在另一个进程里做，同时后面的单元格照常运行（用到时才等它）。
 background = workbench.Background(report, found.findings, found.history, output_dir)
 workbench.init_tables()
 xlsx = background.drilldown_path
@@ -107,7 +107,7 @@ display(
 )
 for number, finding, sheet in workbench.numbered(found.findings):
     extra = ""
-    if finding.kind == "spike":  # the series against the range its test expects; where the excess is from
+    if finding.kind == "spike":  # 序列与检验的预期范围，以及增量来自哪里
         extra = background.spike(finding) + workbench.table_html(
             investigate.spike_breakdown(cases, finding), "增量来自哪里"
         )
