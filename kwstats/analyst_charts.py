@@ -262,12 +262,17 @@ def spike_chart(cases: pd.DataFrame, finding: Finding, months: int = 24) -> Figu
 # 2. per-unit trends and 3. the heat map
 
 
+def month_columns(history: pd.DataFrame) -> list[str]:
+    """The month columns ('YYYY-MM') of a threshold history, oldest first."""
+    return [c for c in history.columns if isinstance(c, str) and _MONTH_RE.match(c)]
+
+
 def _history(
     cases: pd.DataFrame, branch: Branch, month: str, months: int, cutoff: Any, history: pd.DataFrame | None
 ) -> tuple[list[str], pd.DataFrame]:
     """The threshold history's month columns and its rates (roster units × months)."""
     table = history if history is not None else threshold_history(cases, branch, month, months, cutoff)
-    cols = [c for c in table.columns if isinstance(c, str) and _MONTH_RE.match(c)][-months:]
+    cols = month_columns(table)[-months:]
     rates = table.set_index("单位名称")[cols].astype("float64")
     return cols, rates
 

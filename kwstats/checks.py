@@ -497,7 +497,13 @@ def off_roster_share(
                 f"名册外的比例超过 {100 * branch.off_roster_stop_share:.0f}%（params/branch.yaml 的 "
                 f"off_roster_stop_share）"
             )
-            fix = "补上别名" if names and not unassigned else "补上承办单位" if not names else "补上别名和承办单位"
+            fix = (
+                "补上别名"
+                if names and not unassigned
+                else "补上承办单位"
+                if not names
+                else "补上别名和承办单位"
+            )
             if official:
                 message += f"{limit}，正式通报不予生成；{fix}后重新运行，或用 --draft 生成草稿。"
             else:

@@ -118,7 +118,9 @@ class ChineseArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str):  # type: ignore[override]
         self.print_usage(sys.stderr)
-        say_error(f"错误：{translate_argparse_message(message)}{_path_hint(message)}（{self.prog} --help 查看用法）")
+        say_error(
+            f"错误：{translate_argparse_message(message)}{_path_hint(message)}（{self.prog} --help 查看用法）"
+        )
         sys.exit(EXIT_USAGE)
 
 
@@ -161,7 +163,9 @@ def _common(p: argparse.ArgumentParser, *, official: bool = False, cutoff: bool 
         ),
     )
     if cutoff:
-        p.add_argument("--cutoff", metavar="DATETIME", default=None, help="统计截止时间（默认：该月最后一刻）")
+        p.add_argument(
+            "--cutoff", metavar="DATETIME", default=None, help="统计截止时间（默认：该月最后一刻）"
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -279,7 +283,9 @@ def _store_parsers(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("query", metavar="SQL", help="SQL 查询语句（用引号括起来）")
     p.add_argument("--store", metavar="DIR", default=None, help=store_help)
-    p.add_argument("--csv", metavar="FILE", default=None, help="把全部结果写入 CSV 文件（默认只在屏幕上显示前 200 行）")
+    p.add_argument(
+        "--csv", metavar="FILE", default=None, help="把全部结果写入 CSV 文件（默认只在屏幕上显示前 200 行）"
+    )
     _wait_option(p)
 
     p = sub.add_parser(
@@ -316,7 +322,9 @@ def _data(args: argparse.Namespace) -> DataSource | list[str] | None:
     if paths and args.sample:
         raise UsageError("--sample 与数据路径不能同时使用：要么用 --data 指定导出文件，要么用 --sample。")
     if paths and args.store:
-        raise UsageError("--store 与数据路径不能同时使用：要么用 --data 指定导出文件，要么用 --store 读取案件库。")
+        raise UsageError(
+            "--store 与数据路径不能同时使用：要么用 --data 指定导出文件，要么用 --store 读取案件库。"
+        )
     store = chosen_store(args.store, other_data=bool(paths) or args.sample)
     if store is not None:
         return store

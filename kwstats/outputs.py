@@ -269,7 +269,9 @@ def interrupts_deferred() -> Iterator[list[int]]:
         yield []
         return
     seen: list[int] = []
-    previous = {sig: signal.signal(sig, lambda signum, _frame: seen.append(signum)) for sig in _ENDING_SIGNALS}
+    previous = {
+        sig: signal.signal(sig, lambda signum, _frame: seen.append(signum)) for sig in _ENDING_SIGNALS
+    }
     try:
         yield seen
     finally:

@@ -186,7 +186,9 @@ def _unreadable_message(path: Path, exc: OSError | UnicodeDecodeError) -> str:
         return f"参数文件 {path} 是一个文件夹，不是文件：请检查参数目录里的文件。"
     if isinstance(exc, PermissionError):
         return f"没有权限读取参数文件 {path}：请确认文件的读取权限，或请管理员开放权限。"
-    return f"参数文件 {path} 无法读取（系统错误 {errno.errorcode.get(exc.errno or 0, '未知')}）：请检查后重试。"
+    return (
+        f"参数文件 {path} 无法读取（系统错误 {errno.errorcode.get(exc.errno or 0, '未知')}）：请检查后重试。"
+    )
 
 
 _DATE_LIKE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")

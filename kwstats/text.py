@@ -35,9 +35,7 @@ COMPLAINTS = "{short}受理投诉件共 {complaints} 件，办结 {closed} 件�
 CLOSED = "{short}共计办结 {closed} 件，截止 {cutoff_day}，办理中还有 {pending} 件。"
 # closures from the stage at the export (no 办结时间): the state is the export's, not the cutoff's
 CLOSED_BY_STAGE = "{short}共计办结 {closed} 件，按导出时的办理环节，办理中还有 {pending} 件。"
-CLOSED_PARTLY_BY_STAGE = (
-    "{short}共计办结 {closed} 件，办理中还有 {pending} 件（其中 {n} 件按导出时的办理环节，其余截止 {cutoff_day}）。"
-)
+CLOSED_PARTLY_BY_STAGE = "{short}共计办结 {closed} 件，办理中还有 {pending} 件（其中 {n} 件按导出时的办理环节，其余截止 {cutoff_day}）。"
 CLOSURE_UNKNOWN = "另有 {n} 件的导出既无办结时间也无办理环节，办结情况未统计。"
 TABLE_TITLE = "{lead}分局各监管责任主体 12315 系统办件数量统计一览表"
 TABLE_NOTE = (
@@ -110,7 +108,9 @@ def window_sentences(s: MonthSummary, rule: str, data_start: pd.Timestamp | None
             "rate": format_rate(w.rate_pct, rule) or "—",
             "data_note": "",
         }
-        later = data_start is not None and pd.notna(data_start) and data_start.normalize() > pd.Timestamp(w.start)
+        later = (
+            data_start is not None and pd.notna(data_start) and data_start.normalize() > pd.Timestamp(w.start)
+        )
         if later:
             values.update(data_y=data_start.year, data_m=data_start.month)
             values["data_note"] = WINDOW_DATA_LATER.format(**values)

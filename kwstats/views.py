@@ -63,12 +63,6 @@ def cases_of(report: Report, finding: checks.Finding) -> pd.DataFrame:
     return drill_view(report.cases[report.cases["case_id"].isin(ids)], report.cutoff)
 
 
-def finding_cases(report: Report, kind: str) -> pd.DataFrame:
-    """The case rows behind every finding of one kind (e.g. "off_roster", "markup_in_text")."""
-    ids = {i for f in report.findings if f.kind == kind for i in f.case_ids}
-    return drill_view(report.cases[report.cases["case_id"].isin(ids)], report.cutoff)
-
-
 def pending_view(report: Report) -> pd.DataFrame:
     """办理中: the month's accepted cases still open at the cutoff."""
     return drill_view(indicators.pending_cases(report.cases, report.month, report.cutoff), report.cutoff)
@@ -155,6 +149,5 @@ def investigation(report: Report) -> Investigation:
 
 def investigation_findings(report: Report) -> list[checks.Finding]:
     """Spikes, threshold breaches and overdue cases of the month, as findings (what check lists)."""
-    spikes = investigate.spikes(report.cases, report.month)
-    breaches = investigate.threshold_breaches(report.cases, report.branch, report.month, cutoff=report.cutoff)
-    return spikes + breaches + list(report.overdue_findings)
+    found = investigation(report)
+    return [*found.spikes, *found.breaches, *report.overdue_findings]

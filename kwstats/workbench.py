@@ -418,10 +418,8 @@ def history_frame(history: pd.DataFrame, rule: str) -> pd.DataFrame:
 
 
 def history_months(history: pd.DataFrame) -> list[str]:
-    """The month columns of a threshold history."""
-    return [
-        c for c in history.columns if isinstance(c, str) and len(c) == 7 and c[4] == "-" and c[:4].isdigit()
-    ]
+    """The month columns of a threshold history (as the charts read them)."""
+    return analyst_charts.month_columns(history)
 
 
 class Background:

@@ -100,7 +100,14 @@ def _params(tmp_path: Path) -> Path:
     for name in ("deadlines.yaml", "calendar.yaml"):
         shutil.copy(DEFAULT_PARAMS_DIR / name, params / name)
     branch = yaml.safe_load((DEFAULT_PARAMS_DIR / "branch.yaml").read_text(encoding="utf-8"))
-    branch["official_extra_indicators"] = ["按时初查率", "按期办结率", "同比环比", "问题分类", "客体分类", "来源渠道"]
+    branch["official_extra_indicators"] = [
+        "按时初查率",
+        "按期办结率",
+        "同比环比",
+        "问题分类",
+        "客体分类",
+        "来源渠道",
+    ]
     for key in ("off_roster_stop_share",):  # the planted units are off the roster on purpose
         if key in branch:
             branch[key] = 1.0
@@ -151,7 +158,12 @@ def test_no_personal_data_in_any_output(tmp_path: Path) -> None:
         if args[0] == "bulletin":
             assert proc.returncode == 0, proc.stderr
     written = [p for p in out.rglob("*") if p.is_file()]
-    assert {p.name for p in written} >= {"bulletin.html", "bulletin-analyst.html", "bulletin.ipynb", "table.xlsx"}
+    assert {p.name for p in written} >= {
+        "bulletin.html",
+        "bulletin-analyst.html",
+        "bulletin.ipynb",
+        "table.xlsx",
+    }
     for path in written:
         assert _leaks(_visible(path)) == [], path.name
     # the planted names of the file itself still lead the clerk to it, masked
