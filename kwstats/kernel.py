@@ -82,7 +82,12 @@ class _KernelWatch:
 
 
 def load_papermill() -> None:
-    """Import papermill now (it is slow to import, and only a bulletin run needs it)."""
+    """Import papermill now (it is slow to import, and only a bulletin run needs it), and IPython with
+    it: the kernel's start (jupyter_client's kernelspec imports IPython.paths) and nbconvert's warm-up
+    thread (its lexer imports IPython) must not import IPython at the same time from two threads, which
+    fails half-way ("partially initialized module 'IPython.paths'")."""
+    import IPython  # noqa: F401
+    import IPython.paths  # noqa: F401
     import papermill  # noqa: F401
 
 
