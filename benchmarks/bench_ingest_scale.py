@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kwstats.indicators import COUNT_COLUMNS
 from kwstats.params import load_branch
 from kwstats.sample import HEADER_VARIANTS, OFF_ROSTER_UNITS, ROSTER_UNITS
 
@@ -39,16 +40,7 @@ SEED = 20220601
 MONTH = "2022-06"
 EXPORTED_AT = "2023-01-06 09:12:33"
 HEADER = HEADER_VARIANTS[2022]  # 序号, 表单号, 接收时间, 类型, 来源, 办理单位, 被投诉方, 诉求内容, ...
-COUNTS = [
-    "accepted",
-    "reports",
-    "reports_closed",
-    "reports_filed",
-    "complaints",
-    "complaints_closed",
-    "complaints_to_case",
-    "closed",
-]
+COUNTS = list(COUNT_COLUMNS)
 
 # ---------------------------------------------------------------------------------------------
 # the seeded export

@@ -1,69 +1,8 @@
 """The synthetic sample, under its historical name: the generator is the :mod:`kwstats.demo` package.
 
 ``from kwstats.sample import …`` keeps working for every public name (tests, the CLI's
-``kwstats sample``, benchmarks).
+``kwstats sample``, benchmarks): the names and their list are the package's own.
 """
 
-from kwstats.demo import (
-    CSV_ENCODINGS,
-    DEFAULT_SAMPLE_DIR,
-    DEFAULT_SEED,
-    DUPLICATED_CASE_ID,
-    EPIDEMIC_CUTOFF,
-    EPIDEMIC_START,
-    EPIDEMIC_WINDOW_CLOSED,
-    EPIDEMIC_WINDOW_TOTAL,
-    EXPORT_AT,
-    HEADER_VARIANTS,
-    JANUARY_2022_DESIGN,
-    JANUARY_2022_RECOVERED,
-    MARKER_NAME,
-    MONTHS,
-    OFF_ROSTER_UNITS,
-    PHONE_CASE_IDS,
-    PLANTED_BAD_ROWS,
-    PLANTED_NUMBERS,
-    PLANTED_OVERDUE,
-    PLANTED_SPIKE,
-    ROSTER_UNITS,
-    TYPICAL_CASE_ID,
-    XSS_CASE_ID,
-    ensure_sample,
-    generate_cases,
-    is_current,
-    marker_text,
-    sample_file_name,
-    write_sample,
-)
-
-__all__ = [
-    "CSV_ENCODINGS",
-    "DEFAULT_SAMPLE_DIR",
-    "DEFAULT_SEED",
-    "DUPLICATED_CASE_ID",
-    "EPIDEMIC_CUTOFF",
-    "EPIDEMIC_START",
-    "EPIDEMIC_WINDOW_CLOSED",
-    "EPIDEMIC_WINDOW_TOTAL",
-    "EXPORT_AT",
-    "HEADER_VARIANTS",
-    "JANUARY_2022_DESIGN",
-    "JANUARY_2022_RECOVERED",
-    "MARKER_NAME",
-    "MONTHS",
-    "OFF_ROSTER_UNITS",
-    "PHONE_CASE_IDS",
-    "PLANTED_BAD_ROWS",
-    "PLANTED_NUMBERS",
-    "PLANTED_OVERDUE",
-    "PLANTED_SPIKE",
-    "ROSTER_UNITS",
-    "TYPICAL_CASE_ID",
-    "XSS_CASE_ID",
-    "ensure_sample",
-    "generate_cases",
-    "is_current",
-    "marker_text",
-    "sample_file_name",
-    "write_sample",
-]
+from kwstats.demo import *  # noqa: F403
+from kwstats.demo import __all__  # noqa: F401
