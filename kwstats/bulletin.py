@@ -99,14 +99,16 @@ def build_bulletin(
     with month_lock(out_root, folder, wait=wait):
         clean_leftovers(out_root, folder)
         check_target(out_root, folder)
-        with scratch_folder(out_root, folder) as scratch:
+        with scratch_folder(out_root, folder) as scratch, kernel.started(scratch) as early:
+            # the kernel boots and imports its libraries while this process writes the cases for it
+            # and loads papermill and nbconvert
             try:  # a full disk (or one turned read-only) while writing: one Chinese line, exit 2
                 save_ingest(ingest, scratch / INGEST_DIR)
                 kernel.load_papermill()  # first: nbconvert's import would delay the kernel's start
                 # nbconvert loads while the kernel works (the parent only waits for the kernel then)
                 warming = threading.Thread(target=render.warm_up, name="nbconvert-warm-up", daemon=True)
                 warming.start()
-                executed = _execute(run, scratch, failed, progress)
+                executed = _execute(run, scratch, failed, progress, early)
                 shutil.rmtree(scratch / INGEST_DIR)
                 provenance.stamp(executed, built_from, scratch / OUTPUTS["执行后的 notebook"])
                 warming.join()
@@ -121,7 +123,7 @@ def build_bulletin(
     return {label: final / name for label, name in OUTPUTS.items()}
 
 
-def _execute(run: Run, scratch: Path, kept: Path, progress: bool):
+def _execute(run: Run, scratch: Path, kept: Path, progress: bool, early: kernel.Kernel | None = None):
     """Execute the notebook in the scratch folder; relay its warnings (the set-aside line was said
     already). A failed run keeps its executed notebook beside the month's folder."""
     executed = scratch / OUTPUTS["执行后的 notebook"]
@@ -133,6 +135,7 @@ def _execute(run: Run, scratch: Path, kept: Path, progress: bool):
             parameters,
             cwd=scratch,
             failure_note=f"已执行的 notebook 保存在 {kept}，可打开查看；原有的通报未被改动。",
+            kernel=early,
         )
     except KwstatsError:  # the kernel's error, as its own kwstats class or NotebookExecutionError
         _keep(executed, kept)

@@ -10,7 +10,10 @@
   (:meth:`kwstats.exceptions.KwstatsError.from_message`), so a params mistake is still a usage error;
   anything else becomes :class:`NotebookExecutionError` naming the cell.
 
-No kernel outlives :func:`execute_notebook`, whatever ends it (Ctrl-C included). The kernel runs in its
+A bulletin starts its kernel early (:func:`started`): the kernel boots and imports the notebook's
+libraries (:data:`WARM_UP`) while the parent is still writing the cases and loading papermill, and
+:func:`execute_notebook` then runs the notebook in it. No kernel outlives :func:`execute_notebook` or
+:func:`started`, whatever ends it (Ctrl-C included). The kernel runs in its
 own session (jupyter_client), so a terminal's Ctrl-C reaches only this process, and its stdout/stderr
 go to an anonymous temporary file, so nothing it prints while being shut down reaches the terminal.
 """
@@ -23,7 +26,7 @@ import os
 import re
 import signal
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,14 @@ from kwstats.exceptions import KwstatsError, NotebookExecutionError, error_class
 from kwstats.outputs import interrupts_deferred
 
 WARNINGS_MIME = "application/vnd.kwstats.warnings+json"
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]  # keep its English start-up chatter off the terminal
+# What the notebook's first cell imports, imported by a kernel started early, before its first cell:
+# silent (no execution count, nothing in the notebook), so the kept notebook is the same either way.
+WARM_UP = (
+    "import itables, matplotlib, pandas, seaborn\n"
+    "import kwstats.report, kwstats.page, kwstats.views, kwstats.workbench, kwstats.investigate\n"
+    "from IPython.display import HTML, display"
+)
 
 
 class _KernelWatch:
@@ -81,6 +92,58 @@ class _KernelWatch:
         self.output.close()
 
 
+class Kernel:
+    """A kernel started before papermill runs the notebook in it (:func:`started`).
+
+    It runs in `cwd` and is already importing :data:`WARM_UP` when this returns; papermill's client
+    connects to it later and finds the imports done. :meth:`close` kills it (idempotent)."""
+
+    def __init__(self, cwd: Path) -> None:
+        from jupyter_client.session import Session  # third-party, loaded only when a kernel runs
+        from jupyter_core.utils import run_sync
+
+        self.watch = _KernelWatch()
+        self.manager = self.watch.manager_class()(kernel_name="python3")
+        self._run_sync = run_sync
+        self._client = None
+        try:
+            run_sync(self.manager.start_kernel)(cwd=str(cwd), extra_arguments=KERNEL_ARGUMENTS)
+            # A session of its own: clients of one session share a ZeroMQ identity, and the kernel
+            # would then ignore papermill's client (connecting second) while this one is connected.
+            session = self.manager.session
+            own = Session(key=session.key, signature_scheme=session.signature_scheme)
+            self._client = self.manager.client(session=own)
+            self._client.start_channels(iopub=False, stdin=False, hb=False, control=False)  # only to send
+            self._client.execute(WARM_UP, silent=True, store_history=False)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                self._client.stop_channels()
+        self.watch.close()  # kills the kernel: nothing is left to ask it
+        with contextlib.suppress(Exception):
+            self._run_sync(self.manager.cleanup_resources)()  # its connection file
+
+
+@contextlib.contextmanager
+def started(cwd: Path) -> Iterator[Kernel | None]:
+    """A kernel started now in `cwd`, for :func:`execute_notebook`'s `kernel`; killed when the block
+    ends. None when it cannot start here: papermill then starts one itself (and says why it cannot)."""
+    try:
+        running: Kernel | None = Kernel(cwd)
+    except Exception:
+        running = None
+    try:
+        yield running
+    finally:
+        if running is not None:
+            with interrupts_deferred():
+                running.close()
+
+
 def load_papermill() -> None:
     """Import papermill now (it is slow to import, and only a bulletin run needs it), and IPython with
     it: the kernel's start (jupyter_client's kernelspec imports IPython.paths) and nbconvert's warm-up
@@ -98,16 +161,19 @@ def execute_notebook(
     cwd: Path,
     notebook: Path | None = None,
     failure_note: str = "",
+    kernel: Kernel | None = None,
 ) -> Any:
     """Run the parameterised notebook with papermill in `cwd`; return the executed notebook (also
     written to `out_path`). `notebook` defaults to the .ipynb built from notebooks/monthly_bulletin.py
-    (kwstats.notebook). A failing cell raises :func:`kernel_error`'s exception, `failure_note`
-    appended (where the failed notebook is kept)."""
+    (kwstats.notebook). `kernel`: one :func:`started` in `cwd` (else papermill starts one). A failing
+    cell raises :func:`kernel_error`'s exception, `failure_note` appended (where the failed notebook is
+    kept)."""
     import papermill as pm  # third-party and slow to import: only a bulletin run needs it
     from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    watch = _KernelWatch()
+    watch = kernel.watch if kernel is not None else _KernelWatch()
+    started_here = {"km": kernel.manager} if kernel is not None else {}
     try:
         return pm.execute_notebook(
             str(notebook or bulletin_notebook.executable()),
@@ -117,11 +183,11 @@ def execute_notebook(
             progress_bar=False,
             cwd=str(cwd),
             log_output=False,
-            # keep the kernel's own English start-up chatter off the clerk's terminal
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            extra_arguments=KERNEL_ARGUMENTS,
             kernel_manager_class=watch.manager_class(),
             # one save at the end instead of after every cell: the output notebook is ~0.5 MB
             request_save_on_cell_execute=False,
+            **started_here,
         )
     except PapermillExecutionError as exc:
         raise kernel_error(exc.ename, exc.evalue, exc.exec_count, exc.source, failure_note) from None
@@ -134,7 +200,10 @@ def execute_notebook(
         ) from None
     finally:
         with interrupts_deferred():
-            watch.close()
+            if kernel is not None:
+                kernel.close()
+            else:
+                watch.close()
 
 
 _OS_ERRORS = {"OSError", "IOError"}

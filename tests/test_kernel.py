@@ -48,3 +48,40 @@ def test_warnings_are_read_as_data_from_the_executed_notebook():
     )
     nb = new_notebook(cells=[new_code_cell("x = 1"), cell])
     assert kernel.notebook_warnings(nb) == payload  # each once, in order; no HTML read
+
+
+def test_a_kernel_started_early_runs_the_notebook_in_its_folder_and_dies_with_the_block(tmp_path):
+    """`kernel.started` boots the kernel (and its imports) before papermill connects: the notebook runs
+    in that kernel, in the given folder, numbered from 1 as if papermill had started it; the warm-up
+    leaves nothing in the notebook; the kernel is gone when the block ends."""
+
+    import nbformat
+
+    source = tmp_path / "nb.ipynb"
+    nb = new_notebook(
+        cells=[new_code_cell("import os\nprint(os.getcwd())"), new_code_cell("print(os.getpid())")]
+    )
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, source)
+    work = tmp_path / "scratch"
+    work.mkdir()
+    with kernel.started(work) as early:
+        assert early is not None
+        process = early.watch.processes[0]
+        executed = kernel.execute_notebook(
+            tmp_path / "out.ipynb", {}, cwd=work, notebook=source, kernel=early
+        )
+        assert process.poll() is not None, "execute_notebook shuts the kernel down"
+    code = [c for c in executed.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == [1, 2]
+    assert code[0].outputs[0]["text"].strip() == str(work)
+    assert int(code[1].outputs[0]["text"]) == process.pid  # that very kernel ran the cells
+    assert "kwstats" not in "".join(c.source for c in code)
+
+
+def test_a_kernel_started_early_is_killed_when_the_run_stops_before_the_notebook(tmp_path):
+    with kernel.started(tmp_path) as early:
+        assert early is not None
+        process = early.watch.processes[0]
+        assert process.poll() is None
+    assert process.poll() is not None

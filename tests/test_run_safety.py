@@ -6,6 +6,8 @@ fakes (the locking, swapping and clean-up are the real code); two slow tests run
 
 from __future__ import annotations
 
+import contextlib
+
 import errno
 import os
 import signal
@@ -86,6 +88,7 @@ def fake(monkeypatch) -> FakeRun:
 
     run = FakeRun()
     monkeypatch.setattr(kernel, "execute_notebook", run.execute)
+    monkeypatch.setattr(kernel, "started", lambda cwd: contextlib.nullcontext())  # no real kernel
     monkeypatch.setattr(kernel, "load_papermill", lambda: None)
     monkeypatch.setattr(kwstats.render, "export_html", run.export_html)
     monkeypatch.setattr(kwstats.render, "warm_up", lambda: None)

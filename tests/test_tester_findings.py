@@ -3,6 +3,8 @@ made here; expected values are worked out by hand from the rows written in the t
 
 from __future__ import annotations
 
+import contextlib
+
 import dataclasses
 import errno
 import logging
@@ -243,6 +245,7 @@ def fake(monkeypatch) -> FakeRun:
 
     run = FakeKernelRun()
     monkeypatch.setattr(kernel, "execute_notebook", run.execute)
+    monkeypatch.setattr(kernel, "started", lambda cwd: contextlib.nullcontext())  # no real kernel
     monkeypatch.setattr(kwstats.render, "export_html", run.export_html)
     monkeypatch.setattr(kwstats.render, "warm_up", lambda: None)
     return run
