@@ -18,7 +18,6 @@ from kwstats.deadlines import (
     NONE_SENTENCE,
     STATUS_LABELS,
     STATUSES,
-    as_cutoff,
     calendar_missing_message,
     deadline_view,
     evaluate_deadlines,
@@ -30,6 +29,7 @@ from kwstats.deadlines import (
 from kwstats.exceptions import ParamsError
 from kwstats.ingest import read_exports
 from kwstats.params import DEFAULT_PARAMS_DIR, load_branch
+from kwstats.period import parse_cutoff
 from kwstats.report import build_report
 from kwstats.schema import conform
 from kwstats.workdays import WorkdayCalendar
@@ -65,9 +65,16 @@ def cases(*rows: dict) -> pd.DataFrame:
 ALL_RECORDED = ("accepted_at", "first_contact_at", "verified_at", "closed_at")
 
 
+def resolved(cutoff: dt.date | dt.datetime) -> pd.Timestamp:
+    """The cutoff as a run resolves it, by the one cutoff parser: a bare date is the end of that day."""
+    ts = parse_cutoff(cutoff, not_before=pd.Timestamp.min, what="测试")
+    assert ts is not None
+    return ts
+
+
 def evaluate(frame: pd.DataFrame, rules, cal, cutoff=JAN_CUTOFF, **kw) -> pd.DataFrame:
     kw.setdefault("recorded_fields", ALL_RECORDED)
-    return evaluate_deadlines(frame, rules, cal, cutoff, **kw)
+    return evaluate_deadlines(frame, rules, cal, resolved(cutoff), **kw)
 
 
 def row(ev: pd.DataFrame, case_id: str, key: str) -> pd.Series:
@@ -188,10 +195,19 @@ def test_missing_rules_file(tmp_path: Path) -> None:
         load_deadline_rules(tmp_path)
 
 
-def test_as_cutoff() -> None:
-    assert as_cutoff(dt.date(2022, 1, 31)) == pd.Timestamp("2022-01-31 23:59:59.999999999")
-    assert as_cutoff("2022-01-31") == as_cutoff(dt.date(2022, 1, 31))
-    assert as_cutoff(dt.datetime(2022, 1, 31, 12)) == pd.Timestamp("2022-01-31 12:00")
+def test_cutoff_arrives_resolved(rules, cal) -> None:
+    """The evaluation takes the run's resolved cutoff; reading a date or a text is period.parse_cutoff's
+    job (tests/test_period.py), never a second parser's here."""
+    frame = cases({"kind": "投诉", "registered_at": "2022-01-05"})
+    aware = pd.Timestamp("2022-01-31 23:59", tz="Asia/Shanghai")
+    for unresolved in (JAN_CUTOFF, "2022-01-31", dt.datetime(2022, 1, 31, 12), pd.NaT, aware):
+        with pytest.raises(TypeError, match="resolved"):
+            evaluate_deadlines(frame, rules, cal, unresolved)
+    # the end of 31 January, worked by hand: the complaint of 5 January was due on the 14th
+    end_of_jan = pd.Timestamp(2022, 1, 31, 23, 59, 59) + pd.Timedelta(999_999_999, "ns")
+    ev = evaluate_deadlines(frame, rules, cal, end_of_jan, recorded_fields=ALL_RECORDED)
+    got = row(ev, "C001", "complaint_acceptance")
+    assert got["status"] == "overdue" and got["due_date"] == pd.Timestamp("2022-01-14")
 
 
 # ---------------------------------------------------------------- complaint acceptance
@@ -266,10 +282,10 @@ def test_first_contact(rules, cal) -> None:
 
 def test_unrecorded_end_field_is_unknown_not_overdue(rules, cal) -> None:
     frame = cases({"kind": "投诉", "registered_at": "2022-01-04", "accepted_at": "2022-01-05"})
-    ev = evaluate_deadlines(frame, rules, cal, JAN_CUTOFF)  # infers: no first_contact_at anywhere
+    ev = evaluate_deadlines(frame, rules, cal, resolved(JAN_CUTOFF))  # infers: no first_contact_at anywhere
     assert row(ev, "C001", "first_contact")["status"] == "unknown"
     assert row(ev, "C001", "complaint_acceptance")["status"] == "met"
-    ev = evaluate_deadlines(frame, rules, cal, JAN_CUTOFF, recorded_fields=["first_contact_at"])
+    ev = evaluate_deadlines(frame, rules, cal, resolved(JAN_CUTOFF), recorded_fields=["first_contact_at"])
     assert row(ev, "C001", "first_contact")["status"] == "overdue"
 
 

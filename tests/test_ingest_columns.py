@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kwstats import masking
 from kwstats.exceptions import InputFileError
 from kwstats.ingest import csvfile, personal, read_exports, values
 from kwstats.ingest.grid import WHITESPACE, cell_text, strip_text
 from kwstats.ingest.personal import mask_own_values
+from kwstats.masking import known as masking
 from kwstats.masking import mask_known_rows, mask_series, mask_text
 from kwstats.params import load_branch
 

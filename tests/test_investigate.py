@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kwstats import investigate
 from kwstats.checks import Finding
 from kwstats.indicators import COUNT_COLUMNS, default_cutoff, unit_table
 from kwstats.investigate import (
@@ -522,3 +523,16 @@ def test_sample_spikes_are_exactly_the_planted_one():
     assert len(planted_ids) >= planted["extra"]
     for f in found:
         assert planted_ids <= set(f.case_ids)
+
+
+def test_package_keeps_every_name_its_callers_use():
+    """`investigate.X` still works for every X used in kwstats/, tests/, benchmarks/ and notebooks/."""
+    used = [
+        "BLANK_LABEL", "BY_LABELS", "SPIKE_METHOD", "SPIKE_WINDOW", "STREAK_LABEL", "STREAK_NOTE_LABEL",
+        "change_by", "drill_down", "monthly_counts", "poisson_sf", "spike_breakdown", "spikes",
+        "threshold_breaches", "threshold_history", "top_categories", "volume_change",
+    ]  # fmt: skip
+    missing = [name for name in used if not hasattr(investigate, name)]
+    assert missing == []
+    # `spikes` is the function, not a submodule of the same name.
+    assert callable(investigate.spikes) and investigate.spikes is spikes

@@ -49,6 +49,25 @@ def test_cutoff_forms():
     assert parse_cutoff(None, not_before=pd.Timestamp("2022-01-01"), what="x") is None
 
 
+def test_parse_cutoff_worked_by_hand():
+    """The one cutoff parser: a bare date (any form) is the last nanosecond of that day, an instant is
+    kept as given, and a cutoff before the period's first instant is refused naming both."""
+    jan = pd.Timestamp(2022, 1, 1)
+    end_of_31st = pd.Timestamp(2022, 1, 31, 23, 59, 59) + pd.Timedelta(999_999_999, "ns")
+    for day in (dt.date(2022, 1, 31), "2022-01-31", " 2022/1/31 ", "20220131"):
+        assert parse_cutoff(day, not_before=jan, what="x") == end_of_31st, day
+    noon = pd.Timestamp(2022, 1, 31, 12)
+    for instant in (dt.datetime(2022, 1, 31, 12), pd.Timestamp("2022-01-31 12:00"), "2022-01-31 12:00"):
+        assert parse_cutoff(instant, not_before=jan, what="x") == noon, instant
+    # the first day itself is allowed: its end is after the first instant
+    assert parse_cutoff(dt.date(2022, 1, 1), not_before=jan, what="x") == jan + pd.Timedelta(
+        86_400_000_000_000 - 1, "ns"
+    )
+    with pytest.raises(ParamsError) as err:
+        parse_cutoff(dt.date(2021, 12, 31), not_before=jan, what="统计月份 2022-01 ")
+    assert str(err.value) == "截止时间 2021-12-31 23:59 早于统计月份 2022-01 的第一天。"
+
+
 @pytest.mark.parametrize("bad", ["foo", "2021-12-31", "2022-13-01"])
 def test_bad_cutoffs_are_params_errors(bad):
     with pytest.raises(ParamsError, match="截止时间"):

@@ -7,7 +7,6 @@ fakes (the locking, swapping and clean-up are the real code); two slow tests run
 from __future__ import annotations
 
 import contextlib
-
 import errno
 import os
 import signal

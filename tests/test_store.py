@@ -20,10 +20,12 @@ import pandas as pd
 import pytest
 
 from kwstats import store as st
-from kwstats.exceptions import InputFileError
+from kwstats.exceptions import InputFileError, UsageError
 from kwstats.indicators import resolve_cutoff, unit_table
 from kwstats.sample_files import MONTHS
 from kwstats.schema import CASE_COLUMNS, REJECT_COLUMNS
+from kwstats.store import incoming as store_incoming
+from kwstats.store import ingest as store_ingest
 
 REPO = Path(__file__).resolve().parent.parent
 HEADER = "登记编号,业务类型,登记时间,承办单位,办结时间,挽回经济损失,登记内容"
@@ -123,7 +125,7 @@ def test_files_read_together_give_what_each_file_read_alone_gives(tmp_path, bran
     c = write_export(tmp_path / "c.csv", ["C1,投诉,2022-01-05 10:00,南广所,2022-01-06 10:00,0,"])
     together: list[str] = []
     st.ingest_into_store(tmp_path / "s1", [a, b, c], branch, progress=together.append)
-    monkeypatch.setattr(st, "_split", lambda *args: None)  # each file alone
+    monkeypatch.setattr(store_incoming, "_split", lambda *args: None)  # each file alone
     st.ingest_into_store(tmp_path / "s2", [a, b, c], branch)
     one, two = _snapshot(tmp_path / "s1"), _snapshot(tmp_path / "s2")
     pd.testing.assert_frame_equal(one[0], two[0])
@@ -230,7 +232,7 @@ def test_a_failing_ingest_leaves_the_store_as_before(tmp_path, branch, monkeypat
     def boom() -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(st, "_test_pause", boom)  # fails after every row is written, before COMMIT
+    monkeypatch.setattr(store_ingest, "_test_pause", boom)  # fails after every row is written, before COMMIT
     with pytest.raises(RuntimeError):
         st.ingest_into_store(store, [b], branch)
     _assert_same_snapshot(before, _snapshot(store))
@@ -248,7 +250,7 @@ def test_a_file_ingested_meanwhile_by_another_process_is_skipped(tmp_path, branc
     store = tmp_path / "s"
     a = write_export(tmp_path / "a.csv", ["A1,投诉,2022-01-03 10:00,站前所,,0,"])
     st.ingest_into_store(store, [a], branch)
-    monkeypatch.setattr(st, "_known_files", lambda *args: {})  # as if read before the other commit
+    monkeypatch.setattr(store_ingest, "_known_files", lambda *args: {})  # as if read before the other commit
     summary = st.ingest_into_store(store, [a], branch)
     assert [f.status for f in summary.files] == ["skipped"] and summary.rows_read == 0
     assert st.store_state(store)["ingest_seq"] == 1 and summary.cases_total == 1
@@ -381,7 +383,7 @@ def test_a_store_handle_holds_no_lock_between_calls(tmp_path, branch):
 def test_store_location_from_argument_environment_or_default(tmp_path, monkeypatch):
     monkeypatch.delenv(st.STORE_ENV, raising=False)
     assert st.resolve_store_dir(None) == st.DEFAULT_STORE_DIR
-    assert st.DEFAULT_STORE_DIR.parts[-2:] == ("data", "store")
+    assert st.DEFAULT_STORE_DIR == REPO / "data" / "store"  # the repository's data/store, not the package's
     monkeypatch.setenv(st.STORE_ENV, str(tmp_path / "env"))
     assert st.resolve_store_dir(None) == tmp_path / "env"
     assert st.resolve_store_dir(tmp_path / "arg") == tmp_path / "arg"
@@ -452,7 +454,7 @@ def test_parquet_export_layout_and_refusal(tmp_path, branch):
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("x", encoding="utf-8")
-    with pytest.raises(st.UsageError, match="未覆盖"):
+    with pytest.raises(UsageError, match="未覆盖"):
         st.export_parquet(store, foreign)
     assert (foreign / "notes.txt").exists()
 

@@ -4,7 +4,6 @@ made here; expected values are worked out by hand from the rows written in the t
 from __future__ import annotations
 
 import contextlib
-
 import dataclasses
 import errno
 import logging

@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kwstats.ingest.grid import TEXT, WHITESPACE
-from kwstats.masking import _skeleton as _py_skeleton
 from kwstats.masking import mask_known_rows
+from kwstats.masking.known import _skeleton as _py_skeleton
 
 # The row-by-row test (kwstats.masking._may_recur) on a personal value v, stripped of " -_.·":
 # - digits and separators only (a phone, an ID number): may recur when the row's other text holds a
