@@ -6,7 +6,7 @@ dtypes, counts that add up); anything else is a broken entry, and the exports ar
 a warning.
 
 The key covers everything the result depends on: each file's resolved path, size and modification
-time, the branch params, the source of the kwstats package, the pandas and pyarrow versions, and
+time, the branch params, the source of the ingest (kwstats/ingest and every kwstats module it imports), the pandas and pyarrow versions, and
 today's date (a file that does not say when it was exported is checked for dates after "now").
 Any change means a fresh read. Set KWSTATS_NO_CACHE=1 to bypass it, and KWSTATS_CACHE_DIR to move it
 (default: ~/.cache/kwstats).
@@ -14,6 +14,7 @@ Any change means a fresh read. Set KWSTATS_NO_CACHE=1 to bypass it, and KWSTATS_
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import datetime as dt
 import errno
@@ -53,12 +54,53 @@ def enabled() -> bool:
     return os.environ.get("KWSTATS_NO_CACHE", "") not in ("1", "true", "yes")
 
 
-def _code_digest() -> str:
+def _code_digest(package: Path = _PACKAGE) -> str:
+    """A digest of the source the ingest runs: kwstats/ingest and every kwstats module it imports,
+    however indirectly (an edit of, say, the analyst page does not make the next run re-read)."""
     digest = hashlib.sha256()
-    for path in sorted(_PACKAGE.rglob("*.py")):
-        digest.update(path.relative_to(_PACKAGE).as_posix().encode())
+    for path in sorted(ingest_sources(package)):
+        digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def ingest_sources(package: Path = _PACKAGE) -> set[Path]:
+    """The package's source files the ingest imports: its ``ingest`` subpackage and, following every
+    ``import``/``from … import`` of the package (read from the source, nothing imported), each module
+    they reach."""
+    name = package.name
+
+    def files_of(module: str) -> list[Path]:
+        """The module's file and its packages' __init__ files (importing it runs them all)."""
+        parts = module.split(".")[1:]
+        found = [package.joinpath(*parts[:i], "__init__.py") for i in range(len(parts) + 1)]
+        found.append(package.joinpath(*parts).with_suffix(".py") if parts else package / "__init__.py")
+        return [f for f in found if f.is_file()]
+
+    todo = [f for f in (package / "ingest").rglob("*.py")]
+    seen: set[Path] = set()
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        here = [name, *path.relative_to(package).with_suffix("").parts]
+        if here[-1] == "__init__":
+            here = here[:-1] + ["_"]  # a package's relative imports start at the package itself
+        for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                origin = node.module or ""
+                if node.level:
+                    origin = ".".join(here[: len(here) - node.level] + ([origin] if origin else []))
+                modules = [origin] + [f"{origin}.{a.name}" for a in node.names]
+            else:
+                continue
+            for module in modules:
+                if module == name or module.startswith(name + "."):
+                    todo.extend(files_of(module))
+    return seen
 
 
 def ingest_key(files: Sequence[Path], branch: Branch) -> str:

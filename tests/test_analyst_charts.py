@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from kwstats.analyst_charts import poisson_upper, rate_heatmap, spike_chart, spike_series, unit_trends
 from kwstats.checks import Finding
@@ -268,3 +269,49 @@ def test_charts_with_a_month_without_any_case(small_branch):
     assert np.isnan(_artist(fig, "kw-rate:乙所").get_ydata()).all()
     _png(fig)
     _png(heat)
+
+
+def _texts_inside_and_apart(fig: Figure) -> None:
+    """Every visible text lies inside the figure, and no two axes' titles overlap."""
+    fig.canvas.draw()  # an Agg canvas: Figure's own is attached by savefig in _png
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    for text in fig.findobj(lambda a: hasattr(a, "get_text") and a.get_visible() and a.get_text()):
+        box = text.get_window_extent(renderer)
+        assert page.x0 - 1 <= box.x0 and box.x1 <= page.x1 + 1, f"{text.get_text()!r} runs off the side"
+        assert page.y0 - 1 <= box.y0 and box.y1 <= page.y1 + 1, f"{text.get_text()!r} runs off the top/bottom"
+    titles = [
+        t.get_window_extent(renderer)
+        for ax in fig.axes
+        if ax.get_visible() and ax.get_title(loc="left")
+        for t in ax.findobj(Text)
+        if t.get_text() == ax.get_title(loc="left")
+    ]
+    for i, a in enumerate(titles):
+        for b in titles[i + 1 :]:
+            assert not a.overlaps(b), "two panel titles overlap"
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["甲所"],  # one unit: one panel, one heat-map row
+        ["市场监督管理局经济技术开发区综合执法大队", "乙所", "丙所", "丁所"],  # a long name
+    ],
+)
+def test_charts_fit_rosters_the_sample_does_not_have(branch, names):
+    """The charts' margins are fixed in inches (no layout engine): a one-unit roster and a unit with a
+    long name still keep every text on the page and the panel titles apart."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    roster = [RosterEntry(seq=i + 1, unit=u) for i, u in enumerate(names)]
+    small = branch.model_copy(update={"roster": roster, "closure_rate_threshold": 80.0})
+    rows = [
+        {"kind": "投诉", "unit": u, "registered_at": f"2022-0{m}-05", "closed_at": f"2022-0{m}-09"}
+        for u in names
+        for m in (1, 2, 3)
+    ]
+    cases = make_cases(rows)
+    for fig in (unit_trends(cases, small, "2022-03", months=3), rate_heatmap(cases, small, "2022-03", months=3)):
+        FigureCanvasAgg(fig)
+        _texts_inside_and_apart(fig)

@@ -140,3 +140,41 @@ def test_unwritable_cache_is_not_fatal(tmp_path, monkeypatch, branch, caplog):
         assert len(load_cases(branch, [f]).cases) == 1
     (msg,) = [r.getMessage() for r in caplog.records if "无法写入读入缓存" in r.getMessage()]
     assert msg.endswith("（路径中有一部分是文件），不影响结果。")
+
+
+def test_the_key_follows_the_ingest_source_only(tmp_path):
+    """The key's code digest covers the ingest package and what it imports (directly, indirectly,
+    relatively), read from the source: an edit there means a fresh read; an edit of a module the
+    ingest never imports (the analyst page, say) does not."""
+    from kwstats.cache import _code_digest, ingest_sources
+
+    pkg = tmp_path / "kwstats"
+    (pkg / "ingest").mkdir(parents=True)
+    (pkg / "masking").mkdir()
+    files = {
+        "__init__.py": "",
+        "ingest/__init__.py": "from kwstats.ingest.rows import read\n",
+        "ingest/rows.py": "from . import values\nfrom kwstats import masking\n",
+        "ingest/values.py": "import kwstats.schema as schema\n",
+        "masking/__init__.py": "from .text import mask\n",
+        "masking/text.py": "import re\n",
+        "schema.py": "import pandas\n",
+        "workbench.py": "from kwstats.ingest import read\n",
+    }
+    for name, text in files.items():
+        (pkg / name).write_text(text, encoding="utf-8")
+    reached = {p.relative_to(pkg).as_posix() for p in ingest_sources(pkg)}
+    assert reached == {
+        "__init__.py",  # importing kwstats.anything runs it
+        "ingest/__init__.py",
+        "ingest/rows.py",
+        "ingest/values.py",
+        "masking/__init__.py",
+        "masking/text.py",
+        "schema.py",
+    }
+    before = _code_digest(pkg)
+    (pkg / "workbench.py").write_text("# the analyst page changed\n", encoding="utf-8")
+    assert _code_digest(pkg) == before
+    (pkg / "masking/text.py").write_text("import re  # a masking rule changed\n", encoding="utf-8")
+    assert _code_digest(pkg) != before
