@@ -23,11 +23,14 @@ charts from kwstats.analyst_charts. Export text is data: escaped here, and escap
 from __future__ import annotations
 
 import base64
+import contextlib
+import ctypes
 import functools
 import html
 import io
 import multiprocessing
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -192,6 +195,8 @@ def table_html(
         "css": TABLE_CSS,
         "showIndex": False,
         "display_logo_when_loading": False,
+        # a click anywhere on a header sorts by it (itables' default sorts on the small arrow only)
+        "text_in_header_can_be_selected": False,
     }
     if defs:
         options["columnDefs"] = defs
@@ -486,9 +491,22 @@ def _can_fork() -> bool:
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _make(jobs: dict[str, Any], send: Any) -> None:
+def _die_with(parent: int) -> None:
+    """In the forked process: end when the kernel that forked it ends, however it ends (a SIGKILLed
+    kernel cannot stop it; nobody would read what it makes)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it ended before that took effect
+        os._exit(0)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _make(jobs: dict[str, Any], send: Any, parent: int) -> None:
     """In the forked process: each job's result as soon as it is made (None for one that failed: the
     parent makes it again and says why)."""
+    _die_with(parent)
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - nothing of it reaches the kernel's streams
     for key, job in jobs.items():
         try:
@@ -506,7 +524,7 @@ class _Making:
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(
-            target=_make, args=(jobs, send), name="kwstats-background", daemon=True
+            target=_make, args=(jobs, send, os.getpid()), name="kwstats-background", daemon=True
         )
         self._process.start()
         send.close()

@@ -331,7 +331,7 @@ def test_analyst_page_in_a_browser_offline(planted):
                 before = th.get_attribute("aria-sort")
                 if before == direction:
                     break
-                th.locator(".dt-column-order").click()
+                th.locator(".dt-column-title").click()  # the header's name, as an analyst clicks it
                 page.wait_for_function(
                     "([t, b]) => t.getAttribute('aria-sort') !== b", arg=[th.element_handle(), before]
                 )

@@ -245,3 +245,43 @@ def test_a_chart_the_second_process_cannot_draw_fails_here_with_its_own_error(re
         charts.spike(odd)
     with pytest.raises(KwstatsError, match="output_dir"):
         charts.drilldown()
+
+
+def test_the_drawing_process_ends_when_its_kernel_is_killed(tmp_path):
+    """The charts are drawn in a fork of the kernel; a kernel killed outright (SIGKILL, OOM) cannot stop
+    it, so it must end by itself rather than hang on a pipe nobody reads."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys, time\n"
+        "from kwstats import workbench\n"
+        "making = workbench._Making({'slow': lambda: time.sleep(120)})\n"
+        "print(making._process.pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    kernel = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = int(kernel.stdout.readline())
+    os.kill(child, 0)  # drawing
+    kernel.send_signal(signal.SIGKILL)
+    kernel.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        # a dead child not yet reaped by init still answers kill(0): read its state
+        try:
+            with open(f"/proc/{child}/stat") as stat:
+                if stat.read().split(")")[-1].split()[0] == "Z":
+                    break
+        except FileNotFoundError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, signal.SIGKILL)
+        raise AssertionError("the drawing process outlived its kernel")
