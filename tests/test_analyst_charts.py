@@ -297,6 +297,8 @@ def _texts_inside_and_apart(fig: Figure) -> None:
     [
         ["甲所"],  # one unit: one panel, one heat-map row
         ["市场监督管理局经济技术开发区综合执法大队", "乙所", "丙所", "丁所"],  # a long name
+        ["乙所", "丙所", "宽城区第一市场监督管理所长名称测试单位甲"],  # a long name in the last column
+        ["甲所", "长春市宽城区市场监督管理局" * 3],  # a name no panel can hold: shortened with …
     ],
 )
 def test_charts_fit_rosters_the_sample_does_not_have(branch, names):

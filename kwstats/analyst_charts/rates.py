@@ -85,12 +85,14 @@ def unit_trends(
         fig = Figure(figsize=(WIDTH, 1.45 * nrows + 1.0), dpi=SCREEN_DPI, facecolor="white")
         # Margins in inches, fixed: a layout engine would cost the chart a third of its drawing time.
         # A panel's title may run over the gap to its right; one longer than that takes two lines.
-        titles = [_trend_title(u, accepted[u], rates.loc[u], branch) for u in units]
-        room = (WIDTH - 0.35 - 0.45 - 0.75 * (ncols - 1)) / ncols + 0.75 - 0.1
-        widest = max((text_width(t, font.name, 8, bold=True) for t, _ in titles), default=0.0)
-        if widest > room:
-            titles = [(t.replace("（", "\n（", 1), below) for t, below in titles]
-        hgap = 0.3 if widest <= room else 0.45
+        # A title may run over the gap to the next panel (the last column: over the right margin);
+        # one longer than that takes two lines, then a smaller font, then its name is shortened.
+        panel = (WIDTH - 0.35 - 0.45 - 0.75 * (ncols - 1)) / ncols
+        titles = [
+            (*_fit_title(t, panel + (0.75 - 0.1 if i % ncols < ncols - 1 else 0.45 - 0.05), font.name), below)
+            for i, (t, below) in enumerate(_trend_title(u, accepted[u], rates.loc[u], branch) for u in units)
+        ]
+        hgap = 0.45 if any("\n" in t for t, _size, _below in titles) else 0.3
         grid = inch_grid(
             fig, nrows, ncols, left=0.35, right=0.45, top=0.4 + hgap, bottom=0.8, wgap=0.75, hgap=hgap
         )
@@ -186,10 +188,10 @@ def unit_trends(
                 color="#595959",
             )
             ax.set_yticks([])
-        title, is_below = titles[i]
+        title, size, is_below = titles[i]
         ax.set_title(
             title,
-            fontsize=8,
+            fontsize=size,
             loc="left",
             fontweight="bold" if is_below else "normal",
             color=BELOW_EDGE if is_below else INK,
@@ -215,6 +217,34 @@ def unit_trends(
     )
     pin_font(fig, font.name)
     return fig
+
+
+def _fit_title(title: str, room: float, font_name: str) -> tuple[str, float]:
+    """`title` (8 pt bold) fitted into `room` inches: as it is, on two lines (the unit's name, then
+    the month's numbers), in a smaller font down to 6.5 pt, or with the name shortened by "…"."""
+
+    def width(text: str, size: float) -> float:
+        return max(text_width(line, font_name, size, bold=True) for line in text.split("\n"))
+
+    if width(title, 8) <= room:
+        return title, 8.0
+    name, _, numbers = title.partition("（")
+    lines = f"{name}\n（{numbers}"
+    for size in (8.0, 7.5, 7.0, 6.5):
+        if width(lines, size) <= room:
+            return lines, size
+    while len(name) > 1 and width(f"{name}…\n（{numbers}", 6.5) > room:
+        name = name[:-1]
+    return f"{name}…\n（{numbers}", 6.5
+
+
+def _shortened(name: str, room: float, font_name: str) -> str:
+    """`name` (8 pt bold) as it is if it fits `room` inches, else cut and ended with "…"."""
+    if text_width(name, font_name, 8, bold=True) <= room:
+        return name
+    while len(name) > 1 and text_width(name + "…", font_name, 8, bold=True) > room:
+        name = name[:-1]
+    return name + "…"
 
 
 def _trend_title(unit: str, accepted: pd.Series, rates: pd.Series, branch: Branch) -> tuple[str, bool]:
@@ -252,8 +282,10 @@ def rate_heatmap(
     fig = Figure(figsize=(WIDTH, max(0.3 * n_rows + 1.6, 2.8)), dpi=SCREEN_DPI, facecolor="white")
     # margins in inches, fixed (a layout engine would cost a third of the drawing time); the colour
     # bar takes its share of the panel's width
-    names = max((text_width(str(u), font.name, 8, bold=True) for u in rates.index), default=0.0)
-    left = min(names + 0.2, WIDTH / 3)  # a name longer than that is cut: the table beside it has it
+    # the names' column as wide as the longest name, up to a third of the width (a longer name is
+    # shortened with "…"; the table under the chart has it whole)
+    names = [_shortened(str(u), WIDTH / 3 - 0.2, font.name) for u in rates.index]
+    left = max((text_width(n, font.name, 8, bold=True) for n in names), default=0.0) + 0.2
     ax = fig.add_subplot(inch_grid(fig, 1, 1, left=left, right=0.2, top=0.45, bottom=0.9)[0, 0])
     # Colour grades the cells at or above the threshold (those under it are hatched over); the
     # palette stops at a medium blue so black text stays readable on screen and on a grey print.
@@ -315,13 +347,13 @@ def rate_heatmap(
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_xticklabels(cols, rotation=45, ha="right", rotation_mode="anchor", fontsize=8)
-    ax.set_yticklabels(list(rates.index), rotation=0, fontsize=8)
+    ax.set_yticklabels(names, rotation=0, fontsize=8)
     ax.tick_params(length=0)
     below_now = [
         u for u in rates.index if not math.isnan(rates.at[u, cols[-1]]) and rates.at[u, cols[-1]] < threshold
     ]
-    for label in ax.get_yticklabels():
-        if label.get_text() in below_now:
+    for unit, label in zip(rates.index, ax.get_yticklabels(), strict=True):
+        if unit in below_now:
             label.set_fontweight("bold")
             label.set_color(BELOW_EDGE)
     fig.suptitle(f"各单位办结率（{cols[0]} 至 {cols[-1]}）", fontsize=11, fontweight="bold")
