@@ -26,6 +26,7 @@ from kwstats.render import write_text_atomic
 from kwstats.sample import DEFAULT_SAMPLE_DIR, ensure_sample
 from kwstats.sample_files import is_current
 from kwstats.sources import DataSource, store_source
+from kwstats.tables import spreadsheet_safe
 
 SHOWN_ROWS = 200  # rows `kwstats sql` prints; --csv writes them all
 
@@ -118,7 +119,7 @@ def sql(
         if path.is_dir():
             raise OutputPathError(f"--csv {mask_text(str(path))} 是一个文件夹：请给出 CSV 文件名。")
         try:
-            write_text_atomic(path, "\ufeff" + frame.to_csv(index=False))
+            write_text_atomic(path, "\ufeff" + spreadsheet_safe(frame).to_csv(index=False))
         except OSError as exc:
             raise OutputPathError(output_error_text(path.parent, exc, "CSV 输出目录")) from None
         return Outcome(out=(f"查询结果 {len(frame)} 行已写入 {mask_text(str(path))}。",))

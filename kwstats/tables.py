@@ -16,12 +16,28 @@ def _rate_cell(value: float, rule: str) -> str:
     return format_rate(value, rule).rstrip("%")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what Excel or WPS would run as a formula
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` for a CSV a spreadsheet opens: a text cell that would start a formula (``=HYPERLINK(…)``
+    planted in an export's 登记内容, say) gets a leading apostrophe and is shown as the text it is.
+    Numbers are left alone (−5 stays a number)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
+            out[column] = [
+                "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in out[column]
+            ]
+    return out
+
+
 def table_csv(table: pd.DataFrame, rule: str = "truncate") -> str:
     """CSV with exactly the reference CSV's header; rates as numbers without %, blank when 0/0."""
     out = table[list(TABLE_COLUMNS)].copy()
     out["closure_rate_pct"] = [_rate_cell(v, rule) for v in out["closure_rate_pct"]]
     buf = io.StringIO()
-    out.to_csv(buf, index=False, lineterminator="\n")
+    spreadsheet_safe(out).to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()
 
 

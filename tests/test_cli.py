@@ -298,3 +298,30 @@ def test_error_lines_are_masked(tmp_path, capsys):
     assert main(["table", "--month", "2022-01", "--data", str(missing)]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert "13812345678" not in err and "导出138****5678.csv" in err
+
+
+def test_ctrl_c_while_the_program_loads_is_one_chinese_line(tmp_path):
+    """A Ctrl-C in the first second (the libraries loading) ends with exit 130 and one Chinese line,
+    as later in the run, never a Python traceback."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kwstats", "bulletin", "--month", "2022-01", "--sample", "--out", str(tmp_path)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    # until it is loading the libraries (numpy mapped: after Python's own start-up, which a Ctrl-C
+    # may still end with a traceback, and before the run starts)
+    while time.monotonic() < deadline and "numpy" not in Path(f"/proc/{proc.pid}/maps").read_text():
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert [line for line in err.splitlines() if line.startswith("已中断")], err
+    assert not list(tmp_path.glob("2022-01*")), "nothing written"

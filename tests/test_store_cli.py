@@ -6,6 +6,7 @@ those rows.
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import sys
@@ -292,3 +293,32 @@ def test_ingest_of_the_sample_folder_writes_the_sample_first_on_a_fresh_clone(tm
     assert st.store_state(tmp_path / "store")["files"][0]["demo"]
     assert main(["ingest", str(sample), "--store", str(tmp_path / "store")]) == EXIT_OK
     assert written == [sample]  # present now: not written again
+
+
+def test_sql_csv_keeps_formulas_planted_in_an_export_as_text(tmp_path, capsys):
+    """登记内容 and 承办单位 beginning with = + - @ would run as formulas when the clerk opens the CSV in
+    Excel or WPS: each is written with a leading apostrophe; numbers stay numbers."""
+    folder = tmp_path / "exports"
+    export(
+        folder / "2022-01.csv",
+        [
+            'H1,投诉,2022-01-03 10:00,站前所,,5,"=HYPERLINK(""http://evil.example/u"",""点我"")"',
+            "H2,投诉,2022-01-04 10:00,@SUM(1+1)所,,0,+cmd|' /C calc'!A0",
+            "H3,投诉,2022-01-05 10:00,站前所,,0,-2+3",
+            "H4,投诉,2022-01-06 10:00,站前所,,0,普通的投诉内容",
+        ],
+    )
+    store = tmp_path / "store"
+    assert main(["ingest", str(folder), "--store", str(store)]) == EXIT_OK
+    target = tmp_path / "out.csv"
+    query = "SELECT case_id, unit, content, recovered_loss FROM cases ORDER BY case_id"
+    assert main(["sql", query, "--store", str(store), "--csv", str(target)]) == EXIT_OK
+    capsys.readouterr()
+    rows = list(csv.reader(target.read_text(encoding="utf-8-sig").splitlines()))
+    cells = {r[0]: r[1:] for r in rows[1:]}
+    assert set(cells) == {"H1", "H2", "H3", "H4"}, (rows, capsys.readouterr())
+    assert cells["H1"][1].startswith("'=HYPERLINK(")
+    assert cells["H2"][0] == "'@SUM(1+1)所" and cells["H2"][1].startswith("'+cmd")
+    assert cells["H3"][1] == "'-2+3"
+    assert cells["H4"][1] == "普通的投诉内容"
+    assert float(cells["H1"][2]) == 5.0  # a number is not text: no apostrophe
