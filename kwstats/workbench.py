@@ -40,6 +40,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from kwstats import analyst_charts, charts, drilldown
+from kwstats.aggregates import Aggregates
 from kwstats.checks import KIND_LABELS, SEVERITY_LABELS, Finding
 from kwstats.exceptions import KwstatsError
 from kwstats.investigate import BY_LABELS
@@ -377,9 +378,9 @@ def figure_html(fig: Figure, alt: str) -> str:
     )
 
 
-def spike_chart_html(cases: pd.DataFrame, finding: Finding) -> str:
+def spike_chart_html(cases: pd.DataFrame, finding: Finding, aggregates: Aggregates | None = None) -> str:
     """A spike's series over 24 months with the range its test expects, as an inline PNG."""
-    fig = analyst_charts.spike_chart(cases, finding)
+    fig = analyst_charts.spike_chart(cases, finding, aggregates=aggregates)
     nums = finding.numbers
     alt = (
         f"{subject(finding)}的月受理量折线图：{finding.month} 受理 {nums.get('count')} 件，"
@@ -397,11 +398,16 @@ def threshold_charts_html(report: Report, history: pd.DataFrame) -> str:
     below_now = [
         str(u) for u, v in zip(history["单位名称"], now, strict=False) if pd.notna(v) and v < threshold
     ]
-    heat = analyst_charts.rate_heatmap(report.cases, branch, key, cutoff=cut, history=history)
+    past = report.aggregates
+    heat = analyst_charts.rate_heatmap(
+        report.cases, branch, key, cutoff=cut, history=history, aggregates=past
+    )
     heat_alt = f"各单位近 {len(months)} 个月办结率热力图，低于 {threshold:g}% 的格子加斜线和红框；" + (
         f"本月低于阈值：{'、'.join(below_now)}。" if below_now else "本月没有单位低于阈值。"
     )
-    trends = analyst_charts.unit_trends(report.cases, branch, key, cutoff=cut, history=history)
+    trends = analyst_charts.unit_trends(
+        report.cases, branch, key, cutoff=cut, history=history, aggregates=past
+    )
     trends_alt = (
         f"各单位近 {len(months)} 个月的月受理量（柱）和办结率（线）小图，虚线为 {threshold:g}% 阈值。"
     )
@@ -441,7 +447,7 @@ class Background:
         out_dir: str | Path | None = None,
     ) -> None:
         self._jobs: dict[str, Any] = {
-            _spike_key(f): functools.partial(spike_chart_html, report.cases, f)
+            _spike_key(f): functools.partial(spike_chart_html, report.cases, f, report.aggregates)
             for f in findings
             if f.kind == "spike"
         }

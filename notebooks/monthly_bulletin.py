@@ -51,6 +51,7 @@ run, ingest = notebook_run(
 )
 report = build_report(run, ingest)
 key, cut, branch, cases = report.month, report.cutoff, report.branch, report.cases
+past = report.aggregates  # the months before this one, counted (kwstats.aggregates)
 
 # %% tags=["analyst", "toc"]
 # 分析版：先算一次全部发现（核对、异常波动、阈值、超期）和近 12 个月的办结率，目录放在页首。
@@ -109,7 +110,7 @@ for number, finding, sheet in workbench.numbered(found.findings):
     extra = ""
     if finding.kind == "spike":  # 序列与检验的预期范围，以及增量来自哪里
         extra = background.spike(finding) + workbench.table_html(
-            investigate.spike_breakdown(cases, finding), "增量来自哪里"
+            investigate.spike_breakdown(cases, finding, aggregates=past), "增量来自哪里"
         )
     display(
         HTML(workbench.finding_html(number, finding, views.cases_of(report, finding), extra, sheet=sheet))
@@ -129,13 +130,17 @@ display(
 display(
     HTML(
         workbench.section_html("change")
-        + page.para(investigate.volume_change(cases, key, cutoff=cut)["message"])
-        + workbench.table_html(investigate.change_by(cases, key, "unit", branch, cutoff=cut), "按单位")
+        + page.para(investigate.volume_change(cases, key, cutoff=cut, aggregates=past)["message"])
         + workbench.table_html(
-            investigate.change_by(cases, key, "problem_category", branch, cutoff=cut), "按问题分类"
+            investigate.change_by(cases, key, "unit", branch, cutoff=cut, aggregates=past), "按单位"
         )
         + workbench.table_html(
-            investigate.change_by(cases, key, "goods_category", branch, cutoff=cut), "按客体分类"
+            investigate.change_by(cases, key, "problem_category", branch, cutoff=cut, aggregates=past),
+            "按问题分类",
+        )
+        + workbench.table_html(
+            investigate.change_by(cases, key, "goods_category", branch, cutoff=cut, aggregates=past),
+            "按客体分类",
         )
     )
 )
