@@ -224,7 +224,9 @@ def load_ingest(folder: Path) -> IngestResult:
         raise BrokenEntryError("提示不是文字")
     given = meta.get("aggregates")
     aggregates = _load_aggregates(given, folder) if given is not None else None
-    result = IngestResult(cases=cases, rejected=rejected, files=files, warnings=warnings, aggregates=aggregates)
+    result = IngestResult(
+        cases=cases, rejected=rejected, files=files, warnings=warnings, aggregates=aggregates
+    )
     # a month's scoped read holds only some of the cases the files' reports count
     scoped = aggregates is not None and aggregates.scoped
     if (not scoped and result.rows_used != len(cases)) or result.rows_set_aside != len(rejected):

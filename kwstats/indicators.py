@@ -343,8 +343,11 @@ def _windows(
     by_key = counted.set_index("key")
     out = []
     for w in branch.cumulative_windows:
-        count, closed, unknown = (int(by_key.at[w.key, "count"]), int(by_key.at[w.key, "closed"]),
-                                  bool(by_key.at[w.key, "unknown"]))
+        count, closed, unknown = (
+            int(by_key.at[w.key, "count"]),
+            int(by_key.at[w.key, "closed"]),
+            bool(by_key.at[w.key, "unknown"]),
+        )
         rate = closure_rate(closed, count, branch.rate_rule)
         out.append(
             WindowResult(

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from kwstats.aggregates import Aggregates
 from kwstats.analyst_charts.layout import (
     ACCEPTED_FACE,
     BELOW_EDGE,
@@ -32,7 +33,6 @@ from kwstats.analyst_charts.layout import (
     pin_font,
     text_width,
 )
-from kwstats.aggregates import Aggregates
 from kwstats.fonts import use_cjk_font
 from kwstats.indicators import resolve_cutoff
 from kwstats.investigate import monthly_counts, threshold_history

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from kwstats.aggregates import Aggregates
 from kwstats.analyst_charts.layout import (
     BAND_COLOR,
     INK,
@@ -29,7 +30,6 @@ from kwstats.checks import Finding
 from kwstats.exceptions import KwstatsError
 from kwstats.fonts import use_cjk_font
 from kwstats.indicators import resolve_cutoff
-from kwstats.aggregates import Aggregates
 from kwstats.investigate import BY_LABELS, SPIKE_WINDOW, monthly_counts, poisson_sf
 
 

@@ -383,7 +383,9 @@ def spike_breakdown(
         return out
     months = _months(acc)
     in_series = (_labels(acc[field]) == value).to_numpy()
-    first_month = _first_accepted(aggregates if aggregates is None or aggregates.month == month else None, months)
+    first_month = _first_accepted(
+        aggregates if aggregates is None or aggregates.month == month else None, months
+    )
     sources = _sources(acc[in_series], months[in_series], month, window, first_month, dims)
     sources = sources.groupby("dim", sort=False, group_keys=False).head(top)
     series_count = int((months[in_series] == month).sum())

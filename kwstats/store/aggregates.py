@@ -104,7 +104,9 @@ def aggregates_from_store(
             """,
             [cut, instant(pd.Timestamp(w.start)), cut],
         ).fetchall()[0]
-        window_rows.append({"key": w.key, "count": int(count), "closed": int(closed), "unknown": bool(any_unknown)})
+        window_rows.append(
+            {"key": w.key, "count": int(count), "closed": int(closed), "unknown": bool(any_unknown)}
+        )
     return Aggregates(
         month=period.key,
         cutoff=period.cutoff,

@@ -15,8 +15,8 @@ from kwstats.aggregates import BLANK, Aggregates, aggregates_from_cases
 from kwstats.ingest import FileReport, IngestResult
 from kwstats.params import CumulativeWindow, normalize_month
 from kwstats.period import Period
-from kwstats.store.aggregates import ACCEPTED, aggregates_from_store, instant
 from kwstats.schema import CASE_COLUMNS, REJECT_COLUMNS, conform, empty_cases
+from kwstats.store.aggregates import ACCEPTED, aggregates_from_store, instant
 from kwstats.store.connection import Progress, _reading, duckdb, resolve_store_dir
 from kwstats.store.schema import _has_tables, _q, _table_columns
 
