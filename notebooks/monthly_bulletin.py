@@ -78,7 +78,8 @@ display(HTML(closing))
 
 # %% [markdown] tags=["analyst"]
 # # 分析员部分（正式版不含）
-# 目录在页首。表格可搜索、排序、按列筛选，含全部行；每条发现背后的案件点开即见，也在 drilldown.xlsx 里。
+# 目录在页首。表格可搜索、排序、按列筛选，含全部行（案件多于 500 件的名单只列前 500 行，全部在 drilldown.xlsx）；
+# 每条发现背后的案件点开即见，也在 drilldown.xlsx 里。
 
 # %% tags=["analyst"]
 kernel.record_warnings(report.notices)  # kwstats bulletin reads them from here (data, not page text)
@@ -178,7 +179,8 @@ display(
 # 下钻：表中任一格背后的案件。例：全局“办理中”的案件（受理而未办结）。
 # 其他格：views.behind(report, "站前所", "举报办结")（单位名称 + 页面上的中文表头）；
 # 任一发现：views.cases_of(report, finding)；按分类：investigate.drill_down(cases, key, by=..., value=...)。
-display(HTML(workbench.section_html("pending") + workbench.table_html(views.pending_view(report))))
+pending = workbench.pending_html(report, views.pending_view(report), xlsx)  # 行多时只列前几百行
+display(HTML(workbench.section_html("pending") + pending))
 
 # %% tags=["analyst"]
 # 正式运行时（kwstats bulletin）把统计表和下钻明细写成 xlsx，放在通报旁边。
