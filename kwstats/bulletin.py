@@ -37,7 +37,7 @@ from kwstats.outputs import (
 from kwstats.period import CutoffLike, Period
 from kwstats.preflight import preflight
 from kwstats.run import Run, kernel_parameters, resolve_run
-from kwstats.sources import load_cases, progress_line
+from kwstats.sources import load_month, progress_line
 
 log = logging.getLogger(__name__)
 INGEST_DIR = ".ingest"  # inside the scratch folder: the cases the parent read, for the kernel
@@ -87,8 +87,12 @@ def build_bulletin(
         log.warning("使用合成样例数据（演示用的虚构案件），通报中会标明“演示”。")
     out_root = prepare_out_dir(out_dir)
     check_target(out_root, run.period.folder)  # a file or a link where the month's folder goes
-    ingest = load_cases(
-        run.branch, run.data, progress=progress_line if progress and sys.stderr.isatty() else None
+    ingest = load_month(  # from the store: the month's rows and the aggregates of before
+        run.branch,
+        run.data,
+        run.period,
+        run.params.rules,
+        progress=progress_line if progress and sys.stderr.isatty() else None,
     )
     checked = preflight(run, ingest)
     if checked.set_aside:

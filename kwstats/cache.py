@@ -31,6 +31,13 @@ from typing import Any
 import pandas as pd
 import pyarrow
 
+from kwstats.aggregates import (
+    MONTHLY_COLUMNS,
+    Aggregates,
+    case_months_frame,
+    monthly_frame,
+    windows_frame,
+)
 from kwstats.ingest import FileReport, IngestResult
 from kwstats.params import Branch
 from kwstats.schema import CASE_COLUMNS, REJECT_COLUMNS, conform
@@ -135,7 +142,42 @@ def save_ingest(result: IngestResult, folder: Path) -> None:
         "files": [dataclasses.asdict(f) for f in result.files],
         "warnings": list(result.warnings),
     }
+    if result.aggregates is not None:  # a month's scoped read: its history, counted
+        meta["aggregates"] = _aggregates_meta(result.aggregates)
+        result.aggregates.monthly.to_parquet(folder / "monthly.parquet", engine="pyarrow", index=False)
     (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def _aggregates_meta(agg: Aggregates) -> dict[str, Any]:
+    first = agg.first_registered
+    return {
+        "month": agg.month,
+        "cutoff": agg.cutoff.isoformat(),
+        "first_registered": None if first is None else first.isoformat(),
+        "scoped": agg.scoped,
+        "case_months": agg.case_months.to_dict(orient="list"),
+        "windows": agg.windows.to_dict(orient="records"),
+    }
+
+
+def _load_aggregates(d: Any, folder: Path) -> Aggregates:
+    """The aggregates :func:`save_ingest` wrote; BrokenEntryError unless they are."""
+    try:
+        monthly = pd.read_parquet(folder / "monthly.parquet", engine="pyarrow")
+        if list(monthly.columns) != list(MONTHLY_COLUMNS):
+            raise BrokenEntryError("历史汇总的列不对")
+        first = d["first_registered"]
+        return Aggregates(
+            month=str(d["month"]),
+            cutoff=pd.Timestamp(d["cutoff"]),
+            first_registered=None if first is None else pd.Timestamp(first),
+            monthly=monthly_frame(monthly),
+            case_months=case_months_frame(pd.DataFrame(d["case_months"], columns=["month", "cases"])),
+            windows=windows_frame(d["windows"]),
+            scoped=bool(d["scoped"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, pyarrow.ArrowException) as exc:
+        raise BrokenEntryError("历史汇总缺失或无法解析") from exc
 
 
 def _file_report(d: Any) -> FileReport:
@@ -180,8 +222,14 @@ def load_ingest(folder: Path) -> IngestResult:
     warnings = meta.get("warnings", [])
     if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
         raise BrokenEntryError("提示不是文字")
-    result = IngestResult(cases=cases, rejected=rejected, files=files, warnings=warnings)
-    if result.rows_used != len(cases) or result.rows_set_aside != len(rejected):
+    given = meta.get("aggregates")
+    aggregates = _load_aggregates(given, folder) if given is not None else None
+    result = IngestResult(
+        cases=cases, rejected=rejected, files=files, warnings=warnings, aggregates=aggregates
+    )
+    # a month's scoped read holds only some of the cases the files' reports count
+    scoped = aggregates is not None and aggregates.scoped
+    if (not scoped and result.rows_used != len(cases)) or result.rows_set_aside != len(rejected):
         raise BrokenEntryError("行数对不上")
     return result
 

@@ -131,8 +131,16 @@ def _formats(wb: xlsxwriter.Workbook) -> dict[str, Any]:
     }
 
 
+PENDING_SHEET = "办理中"  # the month's accepted cases still open at the cutoff (the analyst page's last table)
+
+
 def write_drilldown_xlsx(
-    findings: Sequence[Finding], cases: pd.DataFrame, path: str | Path, cutoff: Any = None
+    findings: Sequence[Finding],
+    cases: pd.DataFrame,
+    path: str | Path,
+    cutoff: Any = None,
+    *,
+    pending: Sequence[str] | None = None,
 ) -> Path:
     """Write the findings and every case behind each of them to `path` (an .xlsx); return the path.
 
@@ -140,7 +148,9 @@ def write_drilldown_xlsx(
     link to the finding's sheet). Then one sheet per finding with case ids, named by
     :func:`sheet_name`: the finding's message, a link back, and its case rows under Chinese headers
     (kwstats.labels). A finding without case ids has no sheet. Case ids the case table does not hold
-    are named on the sheet. The file is written whole or not at all (temp file, then renamed).
+    are named on the sheet. `pending` (case ids): a last sheet 办理中 with those cases (the month's
+    cases still open, which the analyst page may show only the first rows of). The file is written
+    whole or not at all (temp file, then renamed).
     """
     target = Path(path)
     try:
@@ -193,6 +203,11 @@ def write_drilldown_xlsx(
         for finding, name in zip(findings, names, strict=True):
             if name is not None:
                 _write_finding_sheet(wb.add_worksheet(name), finding, cases, cut, fmt)
+        if pending is not None:
+            open_cases = Finding(
+                kind="pending", message="本月受理、截止时仍在办理中的案件", case_ids=tuple(pending)
+            )
+            _write_finding_sheet(wb.add_worksheet(PENDING_SHEET), open_cases, cases, cut, fmt, "办理中")
         wb.close()
         os.replace(tmp_name, target)
     except OSError as err:
@@ -204,11 +219,17 @@ def write_drilldown_xlsx(
 
 
 def _write_finding_sheet(
-    ws: Any, finding: Finding, cases: pd.DataFrame, cutoff: pd.Timestamp | None, fmt: dict[str, Any]
+    ws: Any,
+    finding: Finding,
+    cases: pd.DataFrame,
+    cutoff: pd.Timestamp | None,
+    fmt: dict[str, Any],
+    label: str | None = None,
 ) -> None:
     rows = finding_cases(finding, cases, cutoff)
     fields = list(rows.columns)
-    ws.write_string(0, 0, _clean_cell(f"{finding.label}：{mask_text(finding.message)}"), fmt["title"])
+    title = f"{label or finding.label}：{mask_text(finding.message)}"
+    ws.write_string(0, 0, _clean_cell(title), fmt["title"])
     ws.write_url(1, 0, f"internal:'{INDEX_SHEET}'!A1", fmt["link"], string="← 返回发现清单")
     note = f"共 {len(rows)} 行"
     missing = rows.attrs.get("missing", [])

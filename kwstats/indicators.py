@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 import pandas as pd
 
 from kwstats import labels
+from kwstats.aggregates import Aggregates, window_counts
 from kwstats.masking import mask_text
 from kwstats.params import Branch, CumulativeWindow
 from kwstats.period import Period
@@ -267,8 +268,12 @@ def summarize(
     cutoff: pd.Timestamp | None = None,
     *,
     table: pd.DataFrame | None = None,
+    aggregates: Aggregates | None = None,
 ) -> MonthSummary:
-    """All figures of the bulletin's sentences for `month` (pass `table` if already computed)."""
+    """All figures of the bulletin's sentences for `month` (pass `table` if already computed).
+
+    The cumulative windows are counted by kwstats.aggregates (`aggregates` for this month and
+    cutoff, else from `cases` now)."""
     cutoff = default_cutoff(month) if cutoff is None else cutoff
     cohort = month_cohort(cases, month, cutoff)
     acc = accepted_cases(cohort)
@@ -310,7 +315,7 @@ def summarize(
         complaints_rate_pct=nan
         if (unknown & is_complaint).any()
         else closure_rate(int(g["complaints_closed"]), int(g["complaints"]), rule),
-        windows=tuple(cumulative_window(cases, w, cutoff, rule) for w in branch.cumulative_windows),
+        windows=_windows(cases, branch, month, cutoff, aggregates),
         under_threshold=tuple(units_under_threshold(table, branch.closure_rate_threshold)),
         off_roster={str(u): int(n) for u, n in off["accepted"].items()},
         closure_unknown=int(unknown.sum()),
@@ -321,6 +326,41 @@ def summarize(
         closure_note=closure_note(cases, branch, month, cutoff),
         closure_note_official=closure_note(cases, branch, month, cutoff, official=True),
     )
+
+
+def _windows(
+    cases: pd.DataFrame, branch: Branch, month: str, cutoff: pd.Timestamp, aggregates: Aggregates | None
+) -> tuple[WindowResult, ...]:
+    """The branch's cumulative windows as of the cutoff, from the aggregates' counts."""
+    counted = None
+    if aggregates is not None:
+        if aggregates.month != month or aggregates.cutoff != cutoff or aggregates.scoped:
+            aggregates.check(month, cutoff)  # a scoped table cannot be recounted: say so
+        if aggregates.month == month and aggregates.cutoff == cutoff:
+            counted = aggregates.windows
+    if counted is None or set(counted["key"]) != {w.key for w in branch.cumulative_windows}:
+        counted = window_counts(cases, branch.cumulative_windows, cutoff)
+    by_key = counted.set_index("key")
+    out = []
+    for w in branch.cumulative_windows:
+        count, closed, unknown = (
+            int(by_key.at[w.key, "count"]),
+            int(by_key.at[w.key, "closed"]),
+            bool(by_key.at[w.key, "unknown"]),
+        )
+        rate = closure_rate(closed, count, branch.rate_rule)
+        out.append(
+            WindowResult(
+                key=w.key,
+                label=w.label,
+                start=w.start,
+                cutoff=cutoff,
+                count=count,
+                closed=closed,
+                rate_pct=float("nan") if unknown else rate,
+            )
+        )
+    return tuple(out)
 
 
 STAGE_CLOSURE_NOTE = "办结情况取自导出时的办理环节（当前环节），是导出时的状态，不是截止时间的状态"

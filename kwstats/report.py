@@ -17,6 +17,7 @@ from types import MappingProxyType
 import pandas as pd
 
 from kwstats import checks, indicators, investigate, text
+from kwstats.aggregates import Aggregates, aggregates_from_cases
 from kwstats.deadlines import (
     JUDGED_STATUSES,
     calendar_missing_in_period,
@@ -62,6 +63,7 @@ class Report:
 
     run: Run
     ingest: IngestResult
+    aggregates: Aggregates  # what came before the month, counted (kwstats.aggregates)
     table: pd.DataFrame
     summary: indicators.MonthSummary
     findings: tuple[checks.Finding, ...]
@@ -162,8 +164,9 @@ def _compute(run: Run, ingest: IngestResult) -> Report:
         notices.append(Notice("params", "本月参数未提供典型案例：通报不含“典型案例”一节。"))
     notices += [Notice("prose", m) for m in params.prose.errors + params.prose.warnings]
     checked = preflight(run, ingest)  # an official run without cases or off the roster stops here
+    aggregates = month_aggregates(run, ingest)
     table = indicators.unit_table(cases, branch, key, cut)
-    summary = indicators.summarize(cases, branch, key, cut, table=table)
+    summary = indicators.summarize(cases, branch, key, cut, table=table, aggregates=aggregates)
     findings = checks.reconcile(cases, branch, key, cut) + checks.ingest_findings(ingest.rejected)
     recorded = tuple(sorted({field for f in ingest.files for field in f.columns}))
 
@@ -222,7 +225,7 @@ def _compute(run: Run, ingest: IngestResult) -> Report:
     # which columns were used or ignored: the analyst view and `check` list them, a bulletin run sums up
     notices += [Notice("column_notes" if is_column_note(w) else "ingest", w) for w in ingest.warnings]
 
-    windows = _window_sentences(summary, branch, recorded, cases["registered_at"].min())
+    windows = _window_sentences(summary, branch, recorded, aggregates.first_registered)
     on_time = on_time_rates(evaluation, branch.rate_rule)
     sentences = {
         "overall": text.overall_sentence(
@@ -245,6 +248,7 @@ def _compute(run: Run, ingest: IngestResult) -> Report:
     return Report(
         run=run,
         ingest=ingest,
+        aggregates=aggregates,
         table=table,
         summary=summary,
         findings=tuple(findings),
@@ -258,10 +262,20 @@ def _compute(run: Run, ingest: IngestResult) -> Report:
         recorded_fields=recorded,
         text=MappingProxyType(sentences),
         window_sentences=tuple(windows),
-        extra_indicators=tuple(_extra_indicators(run, cases, on_time)),
+        extra_indicators=tuple(_extra_indicators(run, cases, on_time, aggregates)),
         draft_reasons=tuple(draft_reasons),
         notices=tuple(notices),
     )
+
+
+def month_aggregates(run: Run, ingest: IngestResult) -> Aggregates:
+    """The aggregates of the run's month: those the ingest brought (made by the store's SQL for a
+    scoped read), else counted from its cases (kwstats.aggregates)."""
+    given = ingest.aggregates
+    if given is not None:
+        given.check(run.period.key, run.period.cutoff)
+        return given
+    return aggregates_from_cases(ingest.cases, run.period, run.branch.cumulative_windows)
 
 
 def _window_sentences(
@@ -327,7 +341,9 @@ def on_time_rates(deadlines: pd.DataFrame, rule: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _extra_indicators(run: Run, cases: pd.DataFrame, on_time: pd.DataFrame) -> list[str]:
+def _extra_indicators(
+    run: Run, cases: pd.DataFrame, on_time: pd.DataFrame, aggregates: Aggregates
+) -> list[str]:
     """(六) 其他指标: one sentence per indicator the branch switched into the official bulletin."""
     chosen = run.branch.official_extra_indicators
     if not chosen:
@@ -340,7 +356,7 @@ def _extra_indicators(run: Run, cases: pd.DataFrame, on_time: pd.DataFrame) -> l
             r = rates.loc[name]
             out.append(f"{name} {str(r['比率']) or '—'}（按期 {r['按期']} 件，已判定 {r['已判定']} 件）。")
         elif name == "同比环比":
-            out.append(investigate.volume_change(cases, key, cutoff=cut)["message"])
+            out.append(investigate.volume_change(cases, key, cutoff=cut, aggregates=aggregates)["message"])
         elif name in _TOP_BY:
             top = investigate.top_categories(cases, key, _TOP_BY[name], n=5, cutoff=cut)
             label_col = top.columns[0]

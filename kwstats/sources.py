@@ -15,9 +15,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kwstats import cache, store
+import pandas as pd
+
+from kwstats import cache, investigate, store
+from kwstats.aggregates import Aggregates
+from kwstats.deadlines import DeadlineRules
 from kwstats.ingest import IngestResult, expand_paths, read_exports
 from kwstats.params import Branch
+from kwstats.period import Period
 from kwstats.sample import DEFAULT_SAMPLE_DIR, ensure_sample
 from kwstats.sample_files import MARKER_NAME, is_current
 
@@ -120,6 +125,53 @@ def load_cases(
     if not files:  # let ingest raise its own clear error
         return read_exports(paths, branch, progress=progress)
     return cache.cached(files, branch, lambda: read_exports(files, branch, progress=progress))
+
+
+def load_month(
+    branch: Branch,
+    data: DataSource,
+    period: Period,
+    rules: DeadlineRules | None = None,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """The cases one month's bulletin reads.
+
+    From the store, only the rows its pages need (the month's, the cases still open at its start
+    that a deadline rule covers, those behind its spikes' breakdowns) and everything earlier as
+    kwstats.aggregates counted in SQL (kwstats.store.load_month_scope). From exports, every case
+    (read whole anyway); the report counts the aggregates from them.
+    """
+    if data.store is None:
+        return load_cases(branch, data, progress)
+    return store.load_month_scope(
+        data.store,
+        period,
+        branch.cumulative_windows,
+        open_from=rules_start(rules),
+        series=lambda cases, past: spiking_series(cases, period.key, past),
+    )
+
+
+def rules_start(rules: DeadlineRules | None) -> pd.Timestamp | None:
+    """The first registration day any deadline rule covers: a case registered earlier has no
+    deadline (kwstats.deadlines marks it 未确认 and no month reports it). None: no bound."""
+    if rules is None:
+        return None
+    days = [v.effective_from for key in rules.deadline_keys() for v in rules.versions(key)]
+    return pd.Timestamp(min(days)) if days else None
+
+
+def spiking_series(cases: pd.DataFrame, month: str, past: Aggregates) -> list[tuple[str, str, str, str]]:
+    """The month's spiking series (kwstats.investigate.spikes with its defaults) and the months whose
+    rows their breakdown counts: (field, value, first month, the month itself)."""
+    found = investigate.spikes(cases, month, explain_by=(), aggregates=past)
+    out = []
+    for f in found:
+        if f.kind == "spike":
+            window = int(f.numbers["window"])
+            first = Period.month(month).shift(-window).key
+            out.append((str(f.numbers["field"]), str(f.numbers["value"]), first, month))
+    return out
 
 
 def progress_line(done: int, total: int, name: str) -> None:

@@ -139,9 +139,10 @@ class Investigation:
 def investigation(report: Report) -> Investigation:
     """The month's findings in page order: the reconciliation checks (rows set aside are the
     ingest section's), spikes, threshold breaches, overdue cases; with the threshold history."""
-    spikes = investigate.spikes(report.cases, report.month)
-    breaches = investigate.threshold_breaches(report.cases, report.branch, report.month, cutoff=report.cutoff)
-    history = investigate.threshold_history(report.cases, report.branch, report.month, cutoff=report.cutoff)
+    cases, branch, key, cut, past = report.cases, report.branch, report.month, report.cutoff, report.aggregates
+    spikes = investigate.spikes(cases, key, aggregates=past)
+    breaches = investigate.threshold_breaches(cases, branch, key, cutoff=cut, aggregates=past)
+    history = investigate.threshold_history(cases, branch, key, cutoff=cut, aggregates=past)
     checked = [f for f in report.findings if f.kind != "set_aside"]
     findings = (*checked, *spikes, *breaches, *report.overdue_findings)
     return Investigation(tuple(spikes), tuple(breaches), history, findings)

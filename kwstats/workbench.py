@@ -42,7 +42,8 @@ from itables import JavascriptFunction
 from matplotlib.figure import Figure
 from PIL import Image
 
-from kwstats import analyst_charts, charts, drilldown
+from kwstats import analyst_charts, charts, drilldown, indicators
+from kwstats.aggregates import Aggregates
 from kwstats.checks import KIND_LABELS, SEVERITY_LABELS, Finding
 from kwstats.exceptions import KwstatsError
 from kwstats.investigate import BY_LABELS
@@ -69,6 +70,10 @@ OFFICIAL_SECTIONS: dict[str, str] = {
     "kw-case": "典型案例",
 }
 OPEN_CASES_UP_TO = 10  # a finding's case list is open when it has at most this many rows
+# A list of cases (a finding's, the pending ones) embeds at most this many rows in the page: at a
+# province's volume a month has tens of thousands, which no reader pages through and which would
+# make the page tens of megabytes; every row is in drilldown.xlsx, and the page says where.
+EMBED_ROWS = 500
 SEARCH_FROM_ROWS = 3  # a table with more rows than this has a search box
 SUMMARY_CHARS = 60
 PNG_COLORS = 128  # an analyst chart's palette (kwstats.analyst_charts draws with a handful of colours)
@@ -156,13 +161,25 @@ def table_html(
     *,
     below: tuple[Sequence[str], float] | None = None,
     page_length: int = 10,
+    max_rows: int | None = None,
+    all_rows_in: str | None = None,
 ) -> str:
     """A table as an interactive DataTable: sorting by any column, a search box (from a few rows on),
     a filter under each column and pages when it runs to more than a page, and every row in the page.
 
     `below` = (columns, threshold): cells of those columns holding a rate under the threshold are
-    marked. Needs :func:`init_tables` once before (in an ``analyst`` cell).
+    marked. `max_rows`: a longer table embeds only its first rows, under a line saying how many
+    there are and where all of them are (`all_rows_in`). Needs :func:`init_tables` once before (in
+    an ``analyst`` cell).
     """
+    note = ""
+    if max_rows is not None and len(frame) > max_rows:
+        where = f"；全部 {len(frame)} 行见 {all_rows_in}" if all_rows_in else ""
+        note = (
+            f'<p class="kw-cap">共 {len(frame)} 行，页面只列出前 {max_rows} 行'
+            f"（排序、搜索只在这些行里）{html.escape(where)}。</p>"
+        )
+        frame = frame.head(max_rows)
     shown = _shown(frame)
     defs: list[dict[str, Any]] = []
     wrap = [i for i, c in enumerate(shown.columns) if c in WRAP_COLUMNS]
@@ -209,7 +226,7 @@ def table_html(
     }
     if pages:
         options["column_filters"] = "footer"
-    return itables.to_html_datatable(shown, caption=caption, **options)
+    return note + itables.to_html_datatable(shown, caption=caption, **options)
 
 
 # ---- sections, findings, the table of contents ------------------------------------------------
@@ -345,7 +362,7 @@ def finding_html(
         parts.append(
             details_html(
                 f"背后的案件（{len(cases)} 件{where}）",
-                table_html(cases),
+                table_html(cases, max_rows=EMBED_ROWS, all_rows_in=where[1:] or None),
                 open_=len(cases) <= OPEN_CASES_UP_TO,
             )
         )
@@ -382,9 +399,9 @@ def figure_html(fig: Figure, alt: str) -> str:
     )
 
 
-def spike_chart_html(cases: pd.DataFrame, finding: Finding) -> str:
+def spike_chart_html(cases: pd.DataFrame, finding: Finding, aggregates: Aggregates | None = None) -> str:
     """A spike's series over 24 months with the range its test expects, as an inline PNG."""
-    fig = analyst_charts.spike_chart(cases, finding)
+    fig = analyst_charts.spike_chart(cases, finding, aggregates=aggregates)
     nums = finding.numbers
     alt = (
         f"{subject(finding)}的月受理量折线图：{finding.month} 受理 {nums.get('count')} 件，"
@@ -402,11 +419,16 @@ def threshold_charts_html(report: Report, history: pd.DataFrame) -> str:
     below_now = [
         str(u) for u, v in zip(history["单位名称"], now, strict=False) if pd.notna(v) and v < threshold
     ]
-    heat = analyst_charts.rate_heatmap(report.cases, branch, key, cutoff=cut, history=history)
+    past = report.aggregates
+    heat = analyst_charts.rate_heatmap(
+        report.cases, branch, key, cutoff=cut, history=history, aggregates=past
+    )
     heat_alt = f"各单位近 {len(months)} 个月办结率热力图，低于 {threshold:g}% 的格子加斜线和红框；" + (
         f"本月低于阈值：{'、'.join(below_now)}。" if below_now else "本月没有单位低于阈值。"
     )
-    trends = analyst_charts.unit_trends(report.cases, branch, key, cutoff=cut, history=history)
+    trends = analyst_charts.unit_trends(
+        report.cases, branch, key, cutoff=cut, history=history, aggregates=past
+    )
     trends_alt = (
         f"各单位近 {len(months)} 个月的月受理量（柱）和办结率（线）小图，虚线为 {threshold:g}% 阈值。"
     )
@@ -446,7 +468,7 @@ class Background:
         out_dir: str | Path | None = None,
     ) -> None:
         self._jobs: dict[str, Any] = {
-            _spike_key(f): functools.partial(spike_chart_html, report.cases, f)
+            _spike_key(f): functools.partial(spike_chart_html, report.cases, f, report.aggregates)
             for f in findings
             if f.kind == "spike"
         }
@@ -557,7 +579,22 @@ class _Making:
 
 
 def write_drilldown(report: Report, findings: Sequence[Finding], out_dir: str | Path) -> Path:
-    """``drilldown.xlsx`` in `out_dir`: the findings, then every case behind each (as of the cutoff)."""
+    """``drilldown.xlsx`` in `out_dir`: the findings, then every case behind each (as of the cutoff),
+    then the month's cases still open (sheet 办理中)."""
+    pending = indicators.pending_cases(report.cases, report.month, report.cutoff)
     return drilldown.write_drilldown_xlsx(
-        findings, report.cases, Path(out_dir) / DRILLDOWN_XLSX, report.cutoff
+        findings,
+        report.cases,
+        Path(out_dir) / DRILLDOWN_XLSX,
+        report.cutoff,
+        pending=tuple(pending["case_id"].astype(str)),
     )
+
+
+def pending_html(report: Report, rows: pd.DataFrame, drilldown_xlsx: Path | None) -> str:
+    """办理中 (`rows`: views.pending_view): every row when no drilldown.xlsx is written, else at most
+    EMBED_ROWS of them and where all are."""
+    if drilldown_xlsx is None:
+        return table_html(rows)
+    where = f"{DRILLDOWN_XLSX} 工作表“{drilldown.PENDING_SHEET}”"
+    return table_html(rows, max_rows=EMBED_ROWS, all_rows_in=where)

@@ -51,6 +51,7 @@ run, ingest = notebook_run(
 )
 report = build_report(run, ingest)
 key, cut, branch, cases = report.month, report.cutoff, report.branch, report.cases
+past = report.aggregates  # the months before this one, counted (kwstats.aggregates)
 
 # %% tags=["analyst", "toc"]
 # 分析版：先算一次全部发现（核对、异常波动、阈值、超期）和近 12 个月的办结率，目录放在页首。
@@ -77,7 +78,8 @@ display(HTML(closing))
 
 # %% [markdown] tags=["analyst"]
 # # 分析员部分（正式版不含）
-# 目录在页首。表格可搜索、排序、按列筛选，含全部行；每条发现背后的案件点开即见，也在 drilldown.xlsx 里。
+# 目录在页首。表格可搜索、排序、按列筛选，含全部行（案件多于 500 件的名单只列前 500 行，全部在 drilldown.xlsx）；
+# 每条发现背后的案件点开即见，也在 drilldown.xlsx 里。
 
 # %% tags=["analyst"]
 kernel.record_warnings(report.notices)  # kwstats bulletin reads them from here (data, not page text)
@@ -109,7 +111,7 @@ for number, finding, sheet in workbench.numbered(found.findings):
     extra = ""
     if finding.kind == "spike":  # 序列与检验的预期范围，以及增量来自哪里
         extra = background.spike(finding) + workbench.table_html(
-            investigate.spike_breakdown(cases, finding), "增量来自哪里"
+            investigate.spike_breakdown(cases, finding, aggregates=past), "增量来自哪里"
         )
     display(
         HTML(workbench.finding_html(number, finding, views.cases_of(report, finding), extra, sheet=sheet))
@@ -129,13 +131,17 @@ display(
 display(
     HTML(
         workbench.section_html("change")
-        + page.para(investigate.volume_change(cases, key, cutoff=cut)["message"])
-        + workbench.table_html(investigate.change_by(cases, key, "unit", branch, cutoff=cut), "按单位")
+        + page.para(investigate.volume_change(cases, key, cutoff=cut, aggregates=past)["message"])
         + workbench.table_html(
-            investigate.change_by(cases, key, "problem_category", branch, cutoff=cut), "按问题分类"
+            investigate.change_by(cases, key, "unit", branch, cutoff=cut, aggregates=past), "按单位"
         )
         + workbench.table_html(
-            investigate.change_by(cases, key, "goods_category", branch, cutoff=cut), "按客体分类"
+            investigate.change_by(cases, key, "problem_category", branch, cutoff=cut, aggregates=past),
+            "按问题分类",
+        )
+        + workbench.table_html(
+            investigate.change_by(cases, key, "goods_category", branch, cutoff=cut, aggregates=past),
+            "按客体分类",
         )
     )
 )
@@ -173,7 +179,8 @@ display(
 # 下钻：表中任一格背后的案件。例：全局“办理中”的案件（受理而未办结）。
 # 其他格：views.behind(report, "站前所", "举报办结")（单位名称 + 页面上的中文表头）；
 # 任一发现：views.cases_of(report, finding)；按分类：investigate.drill_down(cases, key, by=..., value=...)。
-display(HTML(workbench.section_html("pending") + workbench.table_html(views.pending_view(report))))
+pending = workbench.pending_html(report, views.pending_view(report), xlsx)  # 行多时只列前几百行
+display(HTML(workbench.section_html("pending") + pending))
 
 # %% tags=["analyst"]
 # 正式运行时（kwstats bulletin）把统计表和下钻明细写成 xlsx，放在通报旁边。

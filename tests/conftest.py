@@ -56,3 +56,14 @@ def reference_table():
     path = REFERENCE_DIR / "bulletin-2022-01-table.csv"
     assert path.exists(), f"reference table missing: {path} (set KWSTATS_REFERENCE)"
     return read_published_table(pd.read_csv(path, dtype=str))
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory, branch):
+    """The synthetic sample ingested into a case store (once a session)."""
+    from kwstats import store as st
+    from kwstats.sample import ensure_sample
+
+    store = tmp_path_factory.mktemp("store")
+    st.ingest_into_store(store, [ensure_sample()], branch)
+    return store

@@ -463,15 +463,6 @@ def test_parquet_export_layout_and_refusal(tmp_path, branch):
 
 
 @pytest.fixture(scope="session")
-def sample_store(tmp_path_factory, branch):
-    from kwstats.sample import ensure_sample
-
-    store = tmp_path_factory.mktemp("store")
-    st.ingest_into_store(store, [ensure_sample()], branch)
-    return store
-
-
-@pytest.fixture(scope="session")
 def sample_from_store(sample_store):
     return st.load_cases_from_store(sample_store)
 

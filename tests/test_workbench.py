@@ -207,7 +207,10 @@ def test_drilldown_workbook_holds_exactly_the_cases_behind_each_finding(report, 
     assert path == background.drilldown_path == tmp_path / "drilldown.xlsx"
     book = CalamineWorkbook.from_path(str(path))
     names = drilldown.sheet_names(found.findings)
-    assert book.sheet_names == [drilldown.INDEX_SHEET, *[s for s in names if s]]
+    assert book.sheet_names == [drilldown.INDEX_SHEET, *[s for s in names if s], drilldown.PENDING_SHEET]
+    pending = book.get_sheet_by_name(drilldown.PENDING_SHEET).to_python()
+    top = pending.index(next(r for r in pending if r and r[0] == "登记编号"))
+    assert sorted(r[0] for r in pending[top + 1 :] if r[0]) == sorted(views.pending_view(report)["登记编号"])
     n = next(i for i, f in enumerate(found.findings) if f.kind == "spike")
     rows = book.get_sheet_by_name(names[n]).to_python()
     header = rows.index(next(r for r in rows if r and r[0] == "登记编号"))
@@ -215,6 +218,15 @@ def test_drilldown_workbook_holds_exactly_the_cases_behind_each_finding(report, 
     assert sorted(ids) == sorted(spike_ids())
     registered = rows[header + 1][rows[header].index("登记时间")]
     assert hasattr(registered, "year"), "dates are Excel dates, not text"
+
+
+def test_a_long_case_list_embeds_its_first_rows_and_says_where_all_are():
+    rows = pd.DataFrame({"登记编号": [f"K{i}" for i in range(7)], "单位名称": ["站前所"] * 7})
+    capped = workbench.table_html(rows, max_rows=3, all_rows_in="drilldown.xlsx 工作表“办理中”")
+    assert [r[0] for r in _data(capped)] == ["K0", "K1", "K2"]
+    assert "共 7 行，页面只列出前 3 行" in capped and "全部 7 行见 drilldown.xlsx 工作表“办理中”" in capped
+    whole = workbench.table_html(rows, max_rows=7)
+    assert len(_data(whole)) == 7 and "页面只列出" not in whole
 
 
 def test_behind_takes_the_page_labels(report):

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from kwstats.aggregates import Aggregates
 from kwstats.analyst_charts.layout import (
     ACCEPTED_FACE,
     BELOW_EDGE,
@@ -45,10 +46,20 @@ def month_columns(history: pd.DataFrame) -> list[str]:
 
 
 def _history(
-    cases: pd.DataFrame, branch: Branch, month: str, months: int, cutoff: Any, history: pd.DataFrame | None
+    cases: pd.DataFrame,
+    branch: Branch,
+    month: str,
+    months: int,
+    cutoff: Any,
+    history: pd.DataFrame | None,
+    aggregates: Aggregates | None = None,
 ) -> tuple[list[str], pd.DataFrame]:
     """The threshold history's month columns and its rates (roster units × months)."""
-    table = history if history is not None else threshold_history(cases, branch, month, months, cutoff)
+    table = (
+        history
+        if history is not None
+        else threshold_history(cases, branch, month, months, cutoff, aggregates=aggregates)
+    )
     cols = month_columns(table)[-months:]
     rates = table.set_index("单位名称")[cols].astype("float64")
     return cols, rates
@@ -62,6 +73,7 @@ def unit_trends(
     cutoff: Any = None,
     *,
     history: pd.DataFrame | None = None,
+    aggregates: Aggregates | None = None,
 ) -> Figure:
     """Small multiples, one per roster unit: monthly 受理量 (bars) and 办结率 (line) with the threshold.
 
@@ -72,8 +84,9 @@ def unit_trends(
     threshold_history table already computed for the same month and cutoff.
     """
     month = chart_month(month)
-    cols, rates = _history(cases, branch, month, months, cutoff, history)
-    counts = monthly_counts(cases, "unit", cutoff=resolve_cutoff(month, cutoff))
+    cols, rates = _history(cases, branch, month, months, cutoff, history, aggregates)
+    past = aggregates if aggregates is not None and aggregates.month == month else None
+    counts = monthly_counts(cases, "unit", cutoff=resolve_cutoff(month, cutoff), aggregates=past)
     accepted = counts.reindex(index=cols, columns=branch.units, fill_value=0).fillna(0).astype("int64")
     threshold = branch.closure_rate_threshold
 
@@ -264,6 +277,7 @@ def rate_heatmap(
     cutoff: Any = None,
     *,
     history: pd.DataFrame | None = None,
+    aggregates: Aggregates | None = None,
 ) -> Figure:
     """Roster units × months of 办结率 (the threshold history), each cell with its rate and "%".
 
@@ -272,7 +286,7 @@ def rate_heatmap(
     threshold_history table already computed for the same month and cutoff.
     """
     month = chart_month(month)
-    cols, rates = _history(cases, branch, month, months, cutoff, history)
+    cols, rates = _history(cases, branch, month, months, cutoff, history, aggregates)
     threshold = branch.closure_rate_threshold
     rule = branch.rate_rule
     annot = np.array([[format_rate(v, rule) or "—" for v in row] for row in rates.to_numpy()], dtype=object)

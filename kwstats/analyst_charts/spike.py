@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from kwstats.aggregates import Aggregates
 from kwstats.analyst_charts.layout import (
     BAND_COLOR,
     INK,
@@ -54,7 +55,9 @@ def poisson_upper(mean: float, alpha: float) -> int | None:
     return k
 
 
-def spike_series(cases: pd.DataFrame, finding: Finding, months: int = 24) -> pd.Series:
+def spike_series(
+    cases: pd.DataFrame, finding: Finding, months: int = 24, *, aggregates: Aggregates | None = None
+) -> pd.Series:
     """The spiking series' monthly accepted counts, up to the finding's month (index 'YYYY-MM').
 
     At most `months` months; fewer when the data starts later (months before the data are not
@@ -67,7 +70,8 @@ def spike_series(cases: pd.DataFrame, finding: Finding, months: int = 24) -> pd.
     if field not in BY_LABELS:
         raise KwstatsError(f"这条异常增长的发现没有可识别的序列字段（field=“{field}”），无法作图。")
     month = chart_month(finding.month or "")
-    grid = monthly_counts(cases, field, cutoff=resolve_cutoff(month))
+    past = aggregates if aggregates is not None and aggregates.month == month else None
+    grid = monthly_counts(cases, field, cutoff=resolve_cutoff(month), aggregates=past)
     if month not in grid.index or value not in grid.columns:
         raise KwstatsError(
             f"案件表中找不到 {series_name(field, value)} 在 {month} 的受理件，无法作图"
@@ -91,7 +95,9 @@ def _exact_baseline(series: pd.Series, window: int, recorded: Any) -> float:
     return recorded_f
 
 
-def spike_chart(cases: pd.DataFrame, finding: Finding, months: int = 24) -> Figure:
+def spike_chart(
+    cases: pd.DataFrame, finding: Finding, months: int = 24, *, aggregates: Aggregates | None = None
+) -> Figure:
     """A spike finding's series over the last `months` months with the range its test expects.
 
     The series (its numbers' field = value) is counted from the case rows as the spike test counts
@@ -100,7 +106,7 @@ def spike_chart(cases: pd.DataFrame, finding: Finding, months: int = 24) -> Figu
     with the finding's baseline mean and its corrected threshold (numbers["threshold"]) does not
     flag; the dashed line is the baseline mean; the flagged month is a black diamond with its count.
     """
-    series = spike_series(cases, finding, months)
+    series = spike_series(cases, finding, months, aggregates=aggregates)
     nums = finding.numbers
     field, value = str(nums["field"]), str(nums["value"])
     month = series.index[-1]

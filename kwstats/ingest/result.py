@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:  # a type only: kwstats.aggregates is above ingest
+    from kwstats.aggregates import Aggregates
 
 # Rejection reasons (stable texts: the notebook and the checks group by them).
 REASON_TOTAL = "合计行"
@@ -68,6 +72,9 @@ class IngestResult:
     rejected: pd.DataFrame
     files: list[FileReport]
     warnings: list[str] = field(default_factory=list)
+    # A month's scoped read (kwstats.store.load_month_scope): `cases` holds only the rows the month's
+    # pages need, and these count everything before the month; None: `cases` is every case read.
+    aggregates: Aggregates | None = None
 
     @property
     def rows_read(self) -> int:

@@ -6,12 +6,13 @@ from typing import Any
 
 import pandas as pd
 
+from kwstats.aggregates import Aggregates, ScopeError, for_month, month_keys
 from kwstats.indicators import accepted_cases, resolve_cutoff
 from kwstats.investigate.cohorts import (
     BY_LABELS,
     _check_by,
     _cohort,
-    _first_month,
+    _first_of,
     _labels,
     _month_key,
     _shift_month,
@@ -34,12 +35,18 @@ def _pct(change: pd.Series, base: pd.Series) -> pd.Series:
     return out.astype("float64")
 
 
-def monthly_counts(cases: pd.DataFrame, by: str, cutoff: Any = None) -> pd.DataFrame:
+def monthly_counts(
+    cases: pd.DataFrame, by: str, cutoff: Any = None, *, aggregates: Aggregates | None = None
+) -> pd.DataFrame:
     """Accepted cases per month of registration ('YYYY-MM', index) × value of `by` (columns).
 
     The grid covers every month from the first to the last month with a case (to the cutoff's
     month when a cutoff is given), zeros filled. Blank values are a column named BLANK_LABEL.
     A cutoff drops the cases registered after it.
+
+    With `aggregates` (kwstats.aggregates), the months before theirs come from them and only the
+    rows registered from their month on are counted here: the same grid, whether `cases` holds
+    every case or only the month's.
     """
     _check_by(by)
     acc = accepted_cases(cases)
@@ -47,12 +54,25 @@ def monthly_counts(cases: pd.DataFrame, by: str, cutoff: Any = None) -> pd.DataF
     end = None if cutoff is None or cutoff == "" else resolve_cutoff("2000-01", cutoff)
     if end is not None:
         acc = acc[acc["registered_at"] <= end]
-    if acc.empty:
+    past = None
+    if aggregates is not None:
+        if end is not None and end < aggregates.start:
+            if aggregates.scoped:
+                raise ScopeError(f"历史汇总从 {aggregates.month} 起才有案件明细，不能按更早的截止时间计数。")
+        else:
+            acc = acc[acc["registered_at"] >= aggregates.start]
+            past = aggregates.series(by)
+    if acc.empty and (past is None or past.empty):
         return pd.DataFrame(index=pd.Index([], name="月份", dtype=str), dtype="int64")
-    months = acc["registered_at"].dt.to_period("M")
-    last = end.to_period("M") if end is not None else months.max()
-    grid = pd.period_range(months.min(), max(last, months.max()), freq="M").astype(str)
-    table = pd.crosstab(months.astype(str), _labels(acc[by]))
+    months = month_keys(acc["registered_at"])
+    table = pd.crosstab(months.astype(object), _labels(acc[by])) if len(acc) else None
+    if past is not None and not past.empty:
+        table = past if table is None else pd.concat([past, table]).fillna(0)
+        table = table.reindex(columns=sorted(table.columns)).astype("int64")
+    seen = list(table.index)
+    first, top = pd.Period(min(seen), freq="M"), pd.Period(max(seen), freq="M")
+    last = end.to_period("M") if end is not None else top
+    grid = pd.period_range(first, max(last, top), freq="M").astype(str)
     table = table.reindex(grid, fill_value=0)
     table.index.name = "月份"
     table.columns.name = BY_LABELS[by]
@@ -60,7 +80,13 @@ def monthly_counts(cases: pd.DataFrame, by: str, cutoff: Any = None) -> pd.DataF
 
 
 def change_by(
-    cases: pd.DataFrame, month: str, by: str, branch: Branch | None = None, cutoff: Any = None
+    cases: pd.DataFrame,
+    month: str,
+    by: str,
+    branch: Branch | None = None,
+    cutoff: Any = None,
+    *,
+    aggregates: Aggregates | None = None,
 ) -> pd.DataFrame:
     """This month, last month and the same month last year per value of `by`, with 环比 and 同比.
 
@@ -69,14 +95,16 @@ def change_by(
     branch, roster units come first in roster order (zeros included), then any other unit; otherwise
     rows are sorted by this month's count, descending. The months compared are in `.attrs`.
     `cutoff` (default: end of `month`) only limits this month's cohort, as in the unit table.
+    The earlier months are counted by kwstats.aggregates (`aggregates`, or made from `cases`).
     """
     _check_by(by)
     month = _month_key(month)
     prev, last_year = _shift_month(month, -1), _shift_month(month, -12)
-    first = _first_month(cases)
+    past = for_month(cases, month, None, aggregates)
+    first = past.first_month
     now = _counts_in(cases, month, by, cutoff)
-    before = _counts_in(cases, prev, by)
-    year_ago = _counts_in(cases, last_year, by)
+    before = past.counts_in(prev, by)
+    year_ago = past.counts_in(last_year, by)
     values = list(dict.fromkeys([*now.index, *before.index, *year_ago.index]))
     frame = pd.DataFrame(
         {
@@ -119,7 +147,9 @@ def _change_phrase(name: str, base: int, change: int, pct: float) -> str:
     return f"{name}{direction} {abs(pct):.1f}%（{change:+d} 件）"
 
 
-def volume_change(cases: pd.DataFrame, month: str, cutoff: Any = None) -> dict[str, Any]:
+def volume_change(
+    cases: pd.DataFrame, month: str, cutoff: Any = None, *, aggregates: Aggregates | None = None
+) -> dict[str, Any]:
     """受理量 of the month against last month (环比) and the same month last year (同比).
 
     Keys: month, accepted, last_month, last_month_accepted, last_year, last_year_accepted,
@@ -127,13 +157,14 @@ def volume_change(cases: pd.DataFrame, month: str, cutoff: Any = None) -> dict[s
     """
     month = _month_key(month)
     prev, last_year = _shift_month(month, -1), _shift_month(month, -12)
+    past = for_month(cases, month, None, aggregates)
     now = len(_cohort(cases, month, cutoff))
-    before = len(_cohort(cases, prev, None))
-    year_ago = len(_cohort(cases, last_year, None))
+    before = past.accepted_in(prev)
+    year_ago = past.accepted_in(last_year)
     mom, yoy = now - before, now - year_ago
     mom_pct = round(100.0 * mom / before, 1) if before else float("nan")
     yoy_pct = round(100.0 * yoy / year_ago, 1) if year_ago else float("nan")
-    first = _first_month(cases)
+    first = _first_of(past, cases)
 
     def compared(label: str, name: str, base_month: str, base: int, change: int, pct: float) -> str:
         if first is None or base_month < first:  # unknown, not zero

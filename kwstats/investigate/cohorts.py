@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from kwstats.aggregates import Aggregates, month_keys
 from kwstats.indicators import COUNT_COLUMNS, TABLE_LABELS, accepted_cases, cases_behind, month_cohort
 from kwstats.labels import GROUP_LABELS
 from kwstats.period import Period, month_key
@@ -46,7 +47,7 @@ def _labels(series: pd.Series) -> pd.Series:
 
 def _months(cases: pd.DataFrame) -> pd.Series:
     """'YYYY-MM' of registration for each row."""
-    return cases["registered_at"].dt.to_period("M").astype(str)
+    return month_keys(cases["registered_at"]).astype(object)
 
 
 def _value_mask(cases: pd.DataFrame, by: str, value: str | None) -> pd.Series:
@@ -75,6 +76,22 @@ def _first_month(cases: pd.DataFrame) -> str | None:
     """The first month with any registered case in the data (YYYY-MM), or None."""
     regs = cases["registered_at"].dropna()
     return str(regs.min().to_period("M")) if len(regs) else None
+
+
+def _first_of(aggregates: Aggregates | None, cases: pd.DataFrame) -> str | None:
+    """The first month with any case: the aggregates' (which saw every case), else the rows'."""
+    return _first_month(cases) if aggregates is None else aggregates.first_month
+
+
+def _first_accepted(aggregates: Aggregates | None, months: pd.Series) -> str | None:
+    """The first month with an accepted case: before the aggregates' month from them, else from
+    `months` (the accepted rows' months)."""
+    found = [m for m in months.dropna().unique()]
+    if aggregates is not None:
+        found = [m for m in found if m >= aggregates.month]
+        past = aggregates.monthly.loc[aggregates.monthly["field"] == "kind", "month"]
+        found += list(past)
+    return min(found) if found else None
 
 
 def drill_down(

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from kwstats.aggregates import Aggregates, for_month
 from kwstats.checks import Finding
 from kwstats.indicators import accepted_cases
 from kwstats.investigate.change import monthly_counts
@@ -22,6 +23,7 @@ from kwstats.investigate.cohorts import (
     BY_LABELS,
     _check_by,
     _cutoff,
+    _first_accepted,
     _ids,
     _labels,
     _month_key,
@@ -188,6 +190,8 @@ def spikes(
     min_ratio: float = SPIKE_MIN_RATIO,
     alpha: float = SPIKE_ALPHA,
     explain_by: Sequence[str] = BREAKDOWN_BY,
+    *,
+    aggregates: Aggregates | None = None,
 ) -> list[Finding]:
     """Months in which a unit's or a category's 受理量 rose far above its own history.
 
@@ -216,6 +220,9 @@ def spikes(
     numbers["sources"] (field, value, count, baseline, excess; largest excess first), and the
     first of them is named in the message (“，主要来自 涉及客体分类“…”（本月 66 件，前 12 个月平均
     1.2 件）”). `explain_by=()` skips this.
+
+    For a given month the series before it are kwstats.aggregates' (`aggregates`, or counted from
+    `cases`); the breakdown counts the spiking series' own rows (a scoped case table holds them).
     """
     by = tuple(by)
     for field in by:
@@ -225,15 +232,22 @@ def spikes(
         _check_dimension(dim)
     acc = accepted_cases(cases)
     acc = acc[acc["registered_at"].notna()]
+    past = None
     if month is not None:
         month = _month_key(month)
         acc = acc[acc["registered_at"] <= _cutoff(month, None)]
-    if acc.empty:
-        return []
+        past = for_month(cases, month, None, aggregates)
     grids = {
-        field: monthly_counts(acc, field, cutoff=None if month is None else _cutoff(month, None))
+        field: monthly_counts(
+            acc if past is None else cases,
+            field,
+            cutoff=None if month is None else _cutoff(month, None),
+            aggregates=past,
+        )
         for field in by
     }
+    if not by or next(iter(grids.values())).empty:
+        return []
     grid_months = list(next(iter(grids.values())).index)
     if month is None:
         tested = grid_months[window:]
@@ -333,6 +347,8 @@ def spike_breakdown(
     finding: Finding,
     by: Sequence[str] = BREAKDOWN_BY,
     top: int = 5,
+    *,
+    aggregates: Aggregates | None = None,
 ) -> pd.DataFrame:
     """Where a spike's excess comes from: the spiking series' month, broken down by other columns.
 
@@ -367,7 +383,9 @@ def spike_breakdown(
         return out
     months = _months(acc)
     in_series = (_labels(acc[field]) == value).to_numpy()
-    first_month = months.min()
+    first_month = _first_accepted(
+        aggregates if aggregates is None or aggregates.month == month else None, months
+    )
     sources = _sources(acc[in_series], months[in_series], month, window, first_month, dims)
     sources = sources.groupby("dim", sort=False, group_keys=False).head(top)
     series_count = int((months[in_series] == month).sum())

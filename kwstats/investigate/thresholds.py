@@ -6,9 +6,10 @@ from typing import Any
 
 import pandas as pd
 
+from kwstats.aggregates import Aggregates, for_month, month_keys
 from kwstats.checks import Finding
 from kwstats.indicators import accepted_cases, closed_by
-from kwstats.investigate.cohorts import _cohort, _cutoff, _first_month, _ids, _month_key, _shift_month
+from kwstats.investigate.cohorts import _cohort, _cutoff, _first_of, _ids, _month_key, _shift_month
 from kwstats.params import Branch
 from kwstats.rates import closure_rate, format_rate
 
@@ -18,29 +19,35 @@ STREAK_NOTE_LABEL = "说明"
 
 
 def _monthly_rates(
-    cases: pd.DataFrame, branch: Branch, month: str, cutoff: Any = None
+    cases: pd.DataFrame, branch: Branch, month: str, cutoff: Any, past: Aggregates
 ) -> tuple[list[str], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Months from the data's first to `month`; accepted, closed and rate per roster unit × month.
 
-    Each month's cohort is taken as of its own month end; `month` itself as of `cutoff` when given.
+    Each month's cohort is taken as of its own month end (the months before `month` from the
+    aggregates `past`); `month` itself, counted from the rows, as of `cutoff` when given.
     """
     month = _month_key(month)
     end_cutoff = _cutoff(month, cutoff)
     acc = accepted_cases(cases)
-    acc = acc[acc["registered_at"].notna() & (acc["registered_at"] <= end_cutoff)]
-    periods = acc["registered_at"].dt.to_period("M")
-    first = min(periods.min(), pd.Period(month, freq="M")) if len(acc) else pd.Period(month, freq="M")
-    months = list(pd.period_range(first, pd.Period(month, freq="M"), freq="M").astype(str))
-    month_end = periods.dt.end_time.where(periods.astype(str) != month, end_cutoff)
+    reg = acc["registered_at"]
+    acc = acc[reg.notna() & (reg <= end_cutoff) & (reg >= past.start)]
+    keys = month_keys(acc["registered_at"]).astype(object)
+    earlier = past.monthly.loc[past.monthly["field"] == "kind", "month"]
+    seen = [*earlier, *keys.unique()]
+    this = pd.Period(month, freq="M")
+    first = min(pd.Period(min(seen), freq="M"), this) if seen else this
+    months = list(pd.period_range(first, this, freq="M").astype(str))
+    month_end = acc["registered_at"].dt.to_period("M").dt.end_time.where(keys != month, end_cutoff)
     closed = closed_by(acc, month_end)
-    frame = pd.DataFrame(
-        {"unit": acc["unit"].astype("object"), "month": periods.astype(str), "closed": closed.astype(int)}
-    )
+    frame = pd.DataFrame({"unit": acc["unit"].astype("object"), "month": keys, "closed": closed.astype(int)})
     frame = frame[frame["unit"].isin(branch.units)]
     grouped = frame.groupby(["unit", "month"])["closed"].agg(["size", "sum"])
-    accepted = grouped["size"].unstack("month").reindex(index=branch.units, columns=months).fillna(0)
-    closed_n = grouped["sum"].unstack("month").reindex(index=branch.units, columns=months).fillna(0)
-    accepted, closed_n = accepted.astype("int64"), closed_n.astype("int64")
+    now_acc = grouped["size"].unstack("month") if len(grouped) else pd.DataFrame()
+    now_closed = grouped["sum"].unstack("month") if len(grouped) else pd.DataFrame()
+    before_acc, before_closed = past.series("unit").T, past.closed_series("unit").T
+    accepted = pd.concat([before_acc, now_acc], axis=1).reindex(index=branch.units, columns=months).fillna(0)
+    closed_n = pd.concat([before_closed, now_closed], axis=1).reindex(index=branch.units, columns=months)
+    accepted, closed_n = accepted.astype("int64"), closed_n.fillna(0).astype("int64")
     rates = pd.DataFrame(
         [
             [closure_rate(int(c), int(a), branch.rate_rule) for c, a in zip(crow, arow, strict=True)]
@@ -68,19 +75,18 @@ def _streaks(rates: pd.DataFrame, threshold: float) -> pd.Series:
 
 
 def _unknown_before(
-    cases: pd.DataFrame, month: str, cutoff: Any, streaks: pd.Series
+    cases: pd.DataFrame, month: str, cutoff: Any, streaks: pd.Series, past: Aggregates
 ) -> dict[str, str | None]:
     """For each unit under the threshold: the month just before its streak when the data lacks it.
 
     A streak is known to have begun when the month before it is in the data (the unit was at or
     above the threshold then, or accepted nothing while other cases were registered). When that
     month is before the data's first month, or no case at all was registered in it (a month missing
-    from the exports), the data cannot tell: the value is that month; otherwise None.
+    from the exports), the data cannot tell: the value is that month; otherwise None. (The month
+    before a streak is always before `month`: the aggregates `past` hold it.)
     """
     month = _month_key(month)
-    regs = cases["registered_at"]
-    regs = regs[regs.notna() & (regs <= _cutoff(month, cutoff))]
-    present = set(regs.dt.to_period("M").astype(str))
+    present = set(past.case_months["month"])
     out: dict[str, str | None] = {}
     for unit, streak in streaks.items():
         if streak < 1:
@@ -102,7 +108,13 @@ def _streak_note(streak: int, missing: str, first_month: str | None) -> str:
 
 
 def threshold_history(
-    cases: pd.DataFrame, branch: Branch, month: str, months: int = 12, cutoff: Any = None
+    cases: pd.DataFrame,
+    branch: Branch,
+    month: str,
+    months: int = 12,
+    cutoff: Any = None,
+    *,
+    aggregates: Aggregates | None = None,
 ) -> pd.DataFrame:
     """Each roster unit's closure rate over the last `months` months and its streak under the threshold.
 
@@ -116,16 +128,17 @@ def threshold_history(
     what the data shows: a last column 说明 (STREAK_NOTE_LABEL) then says so for those units and
     is blank for the others; `.attrs["streak_unknown_before"]` maps each such unit to that month.
     """
-    all_months, _, _, rates = _monthly_rates(cases, branch, month, cutoff)
+    past = for_month(cases, _month_key(month), None, aggregates)
+    all_months, _, _, rates = _monthly_rates(cases, branch, month, cutoff, past)
     shown = all_months[-months:]
     streaks = _streaks(rates, branch.closure_rate_threshold).reindex(branch.units)
     table = rates[shown].copy()
     table.insert(0, "单位名称", branch.units)
     table.insert(0, "序号", [e.seq for e in branch.roster])
     table[STREAK_LABEL] = streaks.to_numpy()
-    unknown = {u: m for u, m in _unknown_before(cases, month, cutoff, streaks).items() if m is not None}
+    unknown = {u: m for u, m in _unknown_before(cases, month, cutoff, streaks, past).items() if m is not None}
     if unknown:
-        first = _first_month(cases)
+        first = _first_of(past, cases)
         table[STREAK_NOTE_LABEL] = [
             _streak_note(int(streaks[u]), unknown[u], first) if u in unknown else "" for u in branch.units
         ]
@@ -135,7 +148,13 @@ def threshold_history(
 
 
 def threshold_breaches(
-    cases: pd.DataFrame, branch: Branch, month: str, months: int = 12, cutoff: Any = None
+    cases: pd.DataFrame,
+    branch: Branch,
+    month: str,
+    months: int = 12,
+    cutoff: Any = None,
+    *,
+    aggregates: Aggregates | None = None,
 ) -> list[Finding]:
     """Roster units under the closure-rate threshold in `month`, with how long they have been under.
 
@@ -146,10 +165,11 @@ def threshold_breaches(
     unit is under the threshold for the first time (or for exactly that many months).
     """
     month = _month_key(month)
-    _, accepted, closed_n, rates = _monthly_rates(cases, branch, month, cutoff)
+    past = for_month(cases, month, None, aggregates)
+    _, accepted, closed_n, rates = _monthly_rates(cases, branch, month, cutoff, past)
     streaks = _streaks(rates, branch.closure_rate_threshold)
-    unknown = _unknown_before(cases, month, cutoff, streaks)
-    first = _first_month(cases)
+    unknown = _unknown_before(cases, month, cutoff, streaks, past)
+    first = _first_of(past, cases)
     end_cutoff = _cutoff(month, cutoff)
     cohort = _cohort(cases, month, end_cutoff)
     threshold = branch.closure_rate_threshold

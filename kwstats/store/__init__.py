@@ -46,6 +46,7 @@ export), ``handle`` (:class:`Store`). This package re-exports their public names
 
 from __future__ import annotations
 
+from kwstats.store.aggregates import aggregates_from_store
 from kwstats.store.connection import (
     DEFAULT_STORE_DIR,
     DEFAULT_WAIT_SECONDS,
@@ -63,12 +64,14 @@ from kwstats.store.handle import Store, open_store
 from kwstats.store.incoming import FileIngest, file_sha256
 from kwstats.store.ingest import IngestSummary, ingest_into_store, is_demo_file, params_digest
 from kwstats.store.parquet import EXPORT_MANIFEST, export_parquet
-from kwstats.store.read import load_cases_from_store
+from kwstats.store.read import load_cases_from_store, load_month_scope
 from kwstats.store.schema import FORMAT, update_held_spans
 from kwstats.store.sql import query
 from kwstats.store.state import store_state
 
 __all__ = [
+    "aggregates_from_store",
+    "load_month_scope",
     "DEFAULT_STORE_DIR",
     "DEFAULT_WAIT_SECONDS",
     "EXPORT_MANIFEST",

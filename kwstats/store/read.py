@@ -5,15 +5,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
+from kwstats.aggregates import BLANK, Aggregates, aggregates_from_cases
 from kwstats.ingest import FileReport, IngestResult
-from kwstats.params import normalize_month
+from kwstats.params import CumulativeWindow, normalize_month
+from kwstats.period import Period
 from kwstats.schema import CASE_COLUMNS, REJECT_COLUMNS, conform, empty_cases
+from kwstats.store.aggregates import ACCEPTED, aggregates_from_store, instant
 from kwstats.store.connection import Progress, _reading, duckdb, resolve_store_dir
 from kwstats.store.schema import _has_tables, _q, _table_columns
 
@@ -185,3 +188,117 @@ def load_cases_from_store(
         rejected = _read_rejected(con)
         reports, file_warnings = _read_reports(con, held=months is None)
     return IngestResult(cases=cases, rejected=rejected, files=reports, warnings=warnings + file_warnings)
+
+
+SeriesPicker = Callable[[pd.DataFrame, Aggregates], Sequence[tuple[str, str, str, str]]]
+
+
+def _scope_rows(
+    con: duckdb.DuckDBPyConnection, period: Period, open_from: pd.Timestamp | None
+) -> tuple[pd.DataFrame, list[str], str]:
+    """The rows a month's pages need: every case registered from the month's start to its end or
+    the cutoff, whichever is later; the complaints and reports registered up to the cutoff (and from
+    `open_from`, the first day any deadline rule covers) still open at the month's start (deadlines);
+    each file's context (:func:`_context_cases`)."""
+    have = set(_table_columns(con, "cases"))
+    cols = [c for c in CASE_COLUMNS if c in have]
+    select = ", ".join(_q(c) for c in cols)
+    start, cut = instant(period.start), instant(period.cutoff)
+    since = "" if open_from is None else "AND registered_at >= ?"
+    params = [start, instant(period.end), cut, cut] + ([] if open_from is None else [instant(open_from)])
+    table = con.sql(
+        f"""SELECT {select} FROM cases
+            WHERE (registered_at >= ? AND (registered_at < ? OR registered_at <= ?))
+               OR (registered_at <= ? {since} AND {ACCEPTED} AND (closed_at IS NULL OR closed_at >= ?))""",
+        params=[*params, start],
+    ).to_arrow_table()
+    extra = _context_cases(con, select, [period.key])
+    if extra is not None and extra.num_rows:
+        table = pa.concat_tables([table, extra.cast(table.schema)])
+    return _frame(table, cols), cols, select
+
+
+def _frame(table: pa.Table, cols: list[str]) -> pd.DataFrame:
+    """Arrow rows as the canonical case table: registration order, each case once."""
+    table = table.sort_by([("registered_at", "ascending"), ("case_id", "ascending")])
+    frame = table.to_pandas(categories=[c for c in cols if CASE_COLUMNS[c] == "category"])
+    frame = frame.drop_duplicates("case_id", keep="first") if len(frame) else frame
+    return conform(frame).reset_index(drop=True)
+
+
+def _series_rows(
+    con: duckdb.DuckDBPyConnection, select: str, wanted: Sequence[tuple[str, str, str, str]]
+) -> pa.Table | None:
+    """The accepted cases of each (field, value) series registered in [first, next) months: the rows
+    a spike's breakdown counts."""
+    parts, params = [], []
+    for field, value, first, until in wanted:
+        if field not in CASE_COLUMNS:
+            raise ValueError(f"未知的分组列：{field}")
+        match = f"{_q(field)} IS NULL" if value == BLANK else f"CAST({_q(field)} AS VARCHAR) = ?"
+        parts.append(
+            f"(SELECT {select} FROM cases WHERE registered_at >= ? AND registered_at < ? AND {ACCEPTED} AND {match})"
+        )
+        params += [instant(pd.Timestamp(f"{first}-01")), instant(pd.Timestamp(f"{until}-01"))]
+        params += [] if value == BLANK else [value]
+    if not parts:
+        return None
+    return con.sql(" UNION ALL ".join(parts), params=params).to_arrow_table()
+
+
+def load_month_scope(
+    store_dir: str | Path | None,
+    period: Period,
+    windows: Sequence[CumulativeWindow] = (),
+    *,
+    open_from: pd.Timestamp | None = None,
+    series: SeriesPicker | None = None,
+    timeout: float | None = None,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """What one month's bulletin reads from the store: the rows its pages need and, for everything
+    before the month, kwstats.aggregates counted in SQL (``IngestResult.aggregates``, scoped).
+
+    The rows (:func:`_scope_rows`), plus, for each series `series` picks from them and the
+    aggregates (field, value, first month, month after the last: the spikes whose breakdown counts
+    their rows), that series' accepted cases of those months. Every row set aside; the file reports
+    count what the store holds of each file now, as a whole read gives them.
+    """
+    with _reading(resolve_store_dir(store_dir), timeout, progress) as con:
+        if not _has_tables(con):
+            cases, warnings = _read_cases(con, [period.key], context=True)
+            aggregates = aggregates_from_cases(cases, period, windows)
+        else:
+            cases, cols, select = _scope_rows(con, period, open_from)
+            warnings = []
+            missing = [c for c in CASE_COLUMNS if c not in cols]
+            if missing:
+                warnings.append(
+                    f"案件库缺少列 {'、'.join(missing)}（案件库由较早版本建立），按空值处理；"
+                    "需要这些列时，请换一个空目录重新导入导出文件。"
+                )
+            aggregates = aggregates_from_store(con, period, windows)
+            wanted = list(series(cases, aggregates)) if series is not None else []
+            extra = _series_rows(con, select, wanted)
+            if extra is not None and extra.num_rows:
+                cases = _frame_merge(cases, extra, cols)
+        rejected = _read_rejected(con)
+        reports, file_warnings = _read_reports(con, held=True)
+    return IngestResult(
+        cases=cases,
+        rejected=rejected,
+        files=reports,
+        warnings=warnings + file_warnings,
+        aggregates=dataclasses.replace(aggregates, scoped=True),
+    )
+
+
+def _frame_merge(cases: pd.DataFrame, extra: pa.Table, cols: list[str]) -> pd.DataFrame:
+    """`cases` with the rows of `extra` it lacks, in registration order."""
+    more = _frame(extra, cols)
+    more = more[~more["case_id"].isin(cases["case_id"])]
+    if more.empty:
+        return cases
+    both = pd.concat([cases, more], ignore_index=True)
+    both = both.sort_values(["registered_at", "case_id"], kind="stable")
+    return conform(both).reset_index(drop=True)
