@@ -148,7 +148,7 @@ def load_month(
         period,
         branch.cumulative_windows,
         open_from=rules_start(rules),
-        series=lambda cases, past: spiking_series(cases, period.key, past),
+        series=lambda cases, past: spiking_series(cases, period.key, past, period.cutoff),
     )
 
 
@@ -161,10 +161,12 @@ def rules_start(rules: DeadlineRules | None) -> pd.Timestamp | None:
     return pd.Timestamp(min(days)) if days else None
 
 
-def spiking_series(cases: pd.DataFrame, month: str, past: Aggregates) -> list[tuple[str, str, str, str]]:
-    """The month's spiking series (kwstats.investigate.spikes with its defaults) and the months whose
-    rows their breakdown counts: (field, value, first month, the month itself)."""
-    found = investigate.spikes(cases, month, explain_by=(), aggregates=past)
+def spiking_series(
+    cases: pd.DataFrame, month: str, past: Aggregates, cutoff: pd.Timestamp | None = None
+) -> list[tuple[str, str, str, str]]:
+    """The month's spiking series as of `cutoff` (kwstats.investigate.spikes with its defaults) and
+    the months whose rows their breakdown counts: (field, value, first month, the month itself)."""
+    found = investigate.spikes(cases, month, explain_by=(), aggregates=past, cutoff=cutoff)
     out = []
     for f in found:
         if f.kind == "spike":

@@ -575,3 +575,35 @@ def test_the_correction_keeps_poisson_noise_quiet_and_without_it_noise_alarms():
     n_tests = len(units) * len(tested)
     loose = spikes(cases, by=("unit",), explain_by=(), alpha=SPIKE_ALPHA * n_tests)
     assert {(f.unit, f.month) for f in loose} == expected
+
+
+def test_a_spike_is_counted_as_of_the_cutoff_like_the_table():
+    """站前所: 20 cases on the 5th of every month 2021-01 … 2021-12; in January 2022 the usual 20, 20
+    more on the 10th and 20 on the 25th. Cut off on the 20th, January holds 40 cases (twice the mean
+    of 20: a spike), and neither its count, its case ids, its breakdown nor its chart's last point
+    counts the 25th."""
+    from kwstats.analyst_charts import spike_series
+
+    rows = [
+        {"case_id": f"{m}-{j}", "kind": "投诉", "unit": "站前所", "registered_at": f"{m}-05 09:00"}
+        for m in [str(p) for p in pd.period_range("2021-01", "2022-01", freq="M")]
+        for j in range(20)
+    ]
+    rows += [
+        {"case_id": f"early-{j}", "kind": "投诉", "unit": "站前所", "registered_at": "2022-01-10 09:00"}
+        for j in range(20)
+    ]
+    rows += [
+        {"case_id": f"late-{j}", "kind": "投诉", "unit": "站前所", "registered_at": "2022-01-25 09:00"}
+        for j in range(20)
+    ]
+    cases = make_cases(rows)
+    (whole,) = spikes(cases, "2022-01", by=("unit",), explain_by=())
+    assert whole.numbers["count"] == 60
+    (cut,) = spikes(cases, "2022-01", by=("unit",), explain_by=(), cutoff="2022-01-20")
+    assert cut.numbers["count"] == 40 and cut.numbers["baseline"] == 20.0
+    assert sorted(cut.case_ids) == sorted(
+        [f"2022-01-{j}" for j in range(20)] + [f"early-{j}" for j in range(20)]
+    )
+    assert spike_breakdown(cases, cut, by=("channel",)).attrs["count"] == 40
+    assert spike_series(cases, cut).iloc[-1] == 40

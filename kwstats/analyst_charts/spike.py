@@ -71,7 +71,8 @@ def spike_series(
         raise KwstatsError(f"这条异常增长的发现没有可识别的序列字段（field=“{field}”），无法作图。")
     month = chart_month(finding.month or "")
     past = aggregates if aggregates is not None and aggregates.month == month else None
-    grid = monthly_counts(cases, field, cutoff=resolve_cutoff(month), aggregates=past)
+    cut = resolve_cutoff(month, nums.get("cutoff"))  # as of the cutoff the finding was counted at
+    grid = monthly_counts(cases, field, cutoff=cut, aggregates=past)
     if month not in grid.index or value not in grid.columns:
         raise KwstatsError(
             f"案件表中找不到 {series_name(field, value)} 在 {month} 的受理件，无法作图"

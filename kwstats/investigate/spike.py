@@ -192,6 +192,7 @@ def spikes(
     explain_by: Sequence[str] = BREAKDOWN_BY,
     *,
     aggregates: Aggregates | None = None,
+    cutoff: Any = None,
 ) -> list[Finding]:
     """Months in which a unit's or a category's 受理量 rose far above its own history.
 
@@ -223,6 +224,8 @@ def spikes(
 
     For a given month the series before it are kwstats.aggregates' (`aggregates`, or counted from
     `cases`); the breakdown counts the spiking series' own rows (a scoped case table holds them).
+    A given month is counted as of `cutoff` (default: its end), as the bulletin's table counts it;
+    the finding records it (numbers["cutoff"]) for its chart and breakdown.
     """
     by = tuple(by)
     for field in by:
@@ -232,18 +235,14 @@ def spikes(
         _check_dimension(dim)
     acc = accepted_cases(cases)
     acc = acc[acc["registered_at"].notna()]
-    past = None
+    past, cut = None, None
     if month is not None:
         month = _month_key(month)
-        acc = acc[acc["registered_at"] <= _cutoff(month, None)]
-        past = for_month(cases, month, None, aggregates)
+        cut = _cutoff(month, cutoff)
+        acc = acc[acc["registered_at"] <= cut]
+        past = for_month(cases, month, cut, aggregates)
     grids = {
-        field: monthly_counts(
-            acc if past is None else cases,
-            field,
-            cutoff=None if month is None else _cutoff(month, None),
-            aggregates=past,
-        )
+        field: monthly_counts(acc if past is None else cases, field, cutoff=cut, aggregates=past)
         for field in by
     }
     if not by or next(iter(grids.values())).empty:
@@ -333,6 +332,7 @@ def spikes(
                                 "tests": n_tests,
                                 "window": window,
                                 "sources": main,
+                                **({"cutoff": cut.isoformat()} if cut is not None else {}),
                             },
                             case_ids=_ids(cell),
                         ),
@@ -373,7 +373,8 @@ def spike_breakdown(
     for dim in dims:
         _check_dimension(dim)
     acc = accepted_cases(cases)
-    acc = acc[acc["registered_at"].notna() & (acc["registered_at"] <= _cutoff(month, None))]
+    cut = _cutoff(month, nums.get("cutoff"))  # as of the cutoff the finding was counted at
+    acc = acc[acc["registered_at"].notna() & (acc["registered_at"] <= cut)]
     mean_label = f"前 {window} 个月平均"
     columns = ["维度", "取值", "本月", mean_label, "超出"]
     attrs = {"field": field, "value": value, "month": month, "window": window}
