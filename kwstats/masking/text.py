@@ -132,19 +132,28 @@ def mask_text(text: Any, keep: str | None = None) -> Any:
     """
     if not isinstance(text, str):
         return text
-    if len(text) >= 11 and not text.isascii() and _CN_HINT.search(text):
-        text = _mask_cn_numerals(text)
+    text = _mask_cn_numerals_in(text)
     if not _WORTH_A_LOOK.search(text) and not (("t" in text or "T" in text) and _AT_WORD.search(text)):
         return text
     if keep is not None:
         keep = _probe(str(keep)).strip() or None
     # Repeat to a fixpoint: masking a number can set free a neighbour that a digit used to hide
-    # ('13812340431-85551234' -> '138****0431-85551234', whose landline is then masked too). Each
-    # pass that changes the text adds a '*', so the loop ends.
+    # ('13812340431-85551234' -> '138****0431-85551234', whose landline is then masked too), also one
+    # in Chinese numerals ('…0000一2000…': the digits before 一 were part of a longer run). Each pass
+    # that changes the text adds a '*', so the loop ends; what it returns, a pass leaves unchanged.
     for _ in range(len(text) + 1):
         text, again = _mask_once(text, keep)
-        if not again:
+        numerals = _mask_cn_numerals_in(text)
+        if not again and numerals == text:
             break
+        text = numerals
+    return text
+
+
+def _mask_cn_numerals_in(text: str) -> str:
+    """:func:`_mask_cn_numerals` where `text` may hold a number in Chinese numerals (a quick test)."""
+    if len(text) >= 11 and not text.isascii() and _CN_HINT.search(text):
+        return _mask_cn_numerals(text)
     return text
 
 
