@@ -13,8 +13,8 @@ process, printed side by side with its target at the end.
    export), alternating runs. The bulletin reads the month's scope (kwstats.store.load_month_scope:
    the month's rows, the cases still open at its start that a deadline rule covers, its spikes'
    series) and its history as small aggregates counted in SQL (kwstats.aggregates): on a store of
-   ``--bulletin-rows`` cases (default 1 000 000: a city's ten years; ``--bulletin-rows 10000000``
-   for a province's). The parent's peak memory is printed beside. Target: ≤ 1.5×.
+   ``--bulletin-rows`` cases (default 1 000 000: a city's ten years; ``--bulletin-rows 1000000
+   10000000`` for a city's and a province's, each against its own interleaved floor runs). The parent's peak memory is printed beside. Target: ≤ 1.5×.
 3. **Backfill**: the synthetic sample ingested into a store, then ``kwstats backfill --from 2020-01
    --to 2022-12 --jobs 2`` against 36 sequential ``kwstats bulletin`` runs of the same months, and a
    rerun with nothing changed. Targets: ≤ 0.6× the sequential runs; rerun ≤ 5 s.
@@ -344,7 +344,13 @@ def main() -> None:
     parser.add_argument(
         "--rows", type=int, default=10_000_000, help="cases in the store (default 10 000 000)"
     )
-    parser.add_argument("--bulletin-rows", type=int, default=1_000_000, help="cases in the bulletin's store")
+    parser.add_argument(
+        "--bulletin-rows",
+        type=int,
+        nargs="+",
+        default=[1_000_000],
+        help="cases in the bulletin's store; several sizes are measured one after the other (default 1 000 000)",
+    )
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "kwstats-bench-store")
     parser.add_argument("--runs", type=int, default=3, help="alternating bulletin/floor runs (default 3)")
     parser.add_argument("--jobs", type=int, default=2, help="backfill workers (default 2)")
@@ -357,8 +363,8 @@ def main() -> None:
     )
     results = bench_table(generated(args.dir / f"rows-{args.rows}", args.rows), MONTH)
     if not args.skip_bulletin:
-        small = generated(args.dir / f"rows-{args.bulletin_rows}", args.bulletin_rows)
-        results += bench_bulletin(small, MONTH, args.runs)
+        for rows in args.bulletin_rows:
+            results += bench_bulletin(generated(args.dir / f"rows-{rows}", rows), MONTH, args.runs)
     if not args.skip_backfill:
         with tempfile.TemporaryDirectory() as work:
             results += bench_backfill(Path(work), args.jobs)

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 from kwstats.checks import Finding
 from kwstats.exceptions import OutputPathError
@@ -38,10 +40,16 @@ TRUNCATED = "…（超出 Excel 单元格长度，已截断）"
 COLUMN_WIDTHS = {"content": 60, "respondent": 24, "source_file": 28, "case_id": 18}
 
 
+def _utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
 def _clean_cell(text: str) -> str:
-    if len(text) <= CELL_MAX:
+    """`text` cut to what one cell holds (CELL_MAX UTF-16 units, Excel's measure), marked when cut."""
+    if len(text) <= CELL_MAX // 2 or _utf16_units(text) <= CELL_MAX:
         return text
-    return text[: CELL_MAX - len(TRUNCATED)] + TRUNCATED
+    room = CELL_MAX - _utf16_units(TRUNCATED)
+    return text.encode("utf-16-le")[: 2 * room].decode("utf-16-le", errors="ignore") + TRUNCATED
 
 
 def sheet_name(finding: Finding, number: int, taken: set[str]) -> str:
@@ -84,7 +92,13 @@ def finding_cases(finding: Finding, cases: pd.DataFrame, cutoff: Any = None) -> 
     table does not hold.
     """
     ids = [str(i) for i in finding.case_ids]
-    rows = cases[cases["case_id"].astype("string").isin(ids)]
+    return _rows_of(_drill_rows(cases, ids, cutoff), ids)
+
+
+def _drill_rows(cases: pd.DataFrame, ids: Sequence[str], cutoff: Any = None) -> pd.DataFrame:
+    """The rows of `cases` whose id is in `ids`, as the workbook shows them (see
+    :func:`finding_cases`), each text masked once however many sheets show it."""
+    rows = cases[_ids(cases).isin(ids)]
     out = rows[[c for c in DRILL_FIELDS if c in rows.columns]].copy()
     cut = _cutoff(cutoff)
     if cut is not None:
@@ -96,26 +110,23 @@ def finding_cases(finding: Finding, cases: pd.DataFrame, cutoff: Any = None) -> 
         if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype)):
             out[col] = mask_series(out[col])
     out = out.sort_values(["registered_at", "case_id"], kind="stable", na_position="last")
-    found = set(rows["case_id"].astype(str))
-    out = out.reset_index(drop=True)
+    return out.reset_index(drop=True)
+
+
+def _ids(frame: pd.DataFrame) -> pd.Series:
+    """The case ids as Python strings (pyarrow's ``isin`` looks values up one by one)."""
+    ids = frame["case_id"].astype("string").to_numpy(dtype=object, na_value=None)
+    return pd.Series(ids, index=frame.index, dtype=object)
+
+
+def _rows_of(drill: pd.DataFrame, ids: Sequence[str]) -> pd.DataFrame:
+    """The rows of `drill` (:func:`_drill_rows`, sorted) whose id is in `ids`, in its order (a
+    subset of a stably sorted frame is sorted as the frame); `.attrs["missing"]` as in
+    :func:`finding_cases`."""
+    out = drill[_ids(drill).isin(ids)].reset_index(drop=True)
+    found = set(out["case_id"].astype(str))
     out.attrs["missing"] = [i for i in dict.fromkeys(ids) if i not in found]
     return out
-
-
-def _write_value(ws: Any, r: int, c: int, value: Any, fmt: dict[str, Any], text_format: Any) -> None:
-    """One cell: dates as Excel dates, numbers as numbers, text always as text (never a formula)."""
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
-        ws.write_blank(r, c, None, text_format)
-    elif isinstance(value, pd.Timestamp | dt.datetime):
-        ws.write_datetime(r, c, pd.Timestamp(value).to_pydatetime(), fmt["date"])
-    elif isinstance(value, bool | np.bool_):
-        ws.write_string(r, c, "是" if value else "否", text_format)
-    elif isinstance(value, int | np.integer):
-        ws.write_number(r, c, int(value))
-    elif isinstance(value, float | np.floating):
-        ws.write_number(r, c, float(value), fmt["money"])
-    else:
-        ws.write_string(r, c, _clean_cell(str(value)), text_format)
 
 
 def _formats(wb: xlsxwriter.Workbook) -> dict[str, Any]:
@@ -200,14 +211,16 @@ def write_drilldown_xlsx(
         if findings:
             index.autofilter(2, 0, 2 + len(findings), len(INDEX_HEADERS) - 1)
 
+        shown = [str(i) for f, name in zip(findings, names, strict=True) if name for i in f.case_ids]
+        drill = _drill_rows(cases, [*shown, *(str(i) for i in pending or ())], cut)
         for finding, name in zip(findings, names, strict=True):
             if name is not None:
-                _write_finding_sheet(wb.add_worksheet(name), finding, cases, cut, fmt)
+                _write_finding_sheet(_sheet(wb, name), finding, drill, cut, fmt)
         if pending is not None:
             open_cases = Finding(
                 kind="pending", message="本月受理、截止时仍在办理中的案件", case_ids=tuple(pending)
             )
-            _write_finding_sheet(wb.add_worksheet(PENDING_SHEET), open_cases, cases, cut, fmt, "办理中")
+            _write_finding_sheet(_sheet(wb, PENDING_SHEET), open_cases, drill, cut, fmt, "办理中")
         wb.close()
         os.replace(tmp_name, target)
     except OSError as err:
@@ -218,15 +231,19 @@ def write_drilldown_xlsx(
     return target
 
 
+def _sheet(wb: xlsxwriter.Workbook, name: str) -> _CaseSheet:
+    return wb.add_worksheet(name, worksheet_class=_CaseSheet)
+
+
 def _write_finding_sheet(
-    ws: Any,
+    ws: _CaseSheet,
     finding: Finding,
-    cases: pd.DataFrame,
+    drill: pd.DataFrame,
     cutoff: pd.Timestamp | None,
     fmt: dict[str, Any],
     label: str | None = None,
 ) -> None:
-    rows = finding_cases(finding, cases, cutoff)
+    rows = _rows_of(drill, [str(i) for i in finding.case_ids])
     fields = list(rows.columns)
     title = f"{label or finding.label}：{mask_text(finding.message)}"
     ws.write_string(0, 0, _clean_cell(title), fmt["title"])
@@ -244,10 +261,172 @@ def _write_finding_sheet(
         ws.write_string(header_row, c, case_label(field), fmt["header"])
         width = COLUMN_WIDTHS.get(field, 16 if field.endswith("_at") else 12)
         ws.set_column(c, c, width)
-    text_formats = [fmt["wrap"] if field == "content" else fmt["text"] for field in fields]
-    for r, record in enumerate(rows.itertuples(index=False, name=None), start=header_row + 1):
-        for c, value in enumerate(record):
-            _write_value(ws, r, c, value, fmt, text_formats[c])
+    styles = [None, fmt["text"], fmt["wrap"], fmt["date"], fmt["money"]]
+    ws.write_case_rows(header_row + 1, rows, styles, [WRAP if f == "content" else TEXT for f in fields])
     ws.freeze_panes(header_row + 1, 1)
     if fields:
         ws.autofilter(header_row, 0, header_row + max(len(rows), 1), len(fields) - 1)
+
+
+# ---- case rows a column at a time ------------------------------------------------------------
+#
+# A province's month puts ~60 000 case rows (~1 M cells) in the workbook. Written cell by cell
+# through xlsxwriter that is ~8 s of Python; here each column is classified and formatted with
+# pandas/numpy, and the rows' XML is joined once. The XML is what xlsxwriter's own cell writes
+# produce (write_string into the shared strings, write_datetime, write_number, write_blank with
+# the column's format), byte for byte: tests/test_drilldown.py writes the same rows both ways.
+
+BLANK, STRING, NUMBER = 0, 1, 2  # a cell's kind
+NONE, TEXT, WRAP, DATE, MONEY = 0, 1, 2, 3, 4  # a cell's style: an index into the sheet's styles
+_EPOCH = pd.Timestamp("1899-12-31")  # xlsxwriter's epoch (Excel's 1900 system)
+_DAY_US = 86_400_000_000
+_LEAP_1900 = pd.Timestamp("1900-01-01")
+
+
+def _excel_numbers(values: np.ndarray) -> list[str]:
+    """Naive datetime64 values as the text of Excel serial dates, computed as xlsxwriter's
+    ``_datetime_to_excel_datetime`` computes them (whole days, then seconds and microseconds as a
+    fraction of a day; 1900-01-01 one day less, after 1900-02-28 one more for Excel's leap-year bug)."""
+    us = (values.astype("datetime64[us]") - _EPOCH.to_datetime64()).astype("timedelta64[us]").astype(np.int64)
+    days = us // _DAY_US
+    rest = us - days * _DAY_US
+    seconds, micro = rest // 1_000_000, rest % 1_000_000
+    excel = days.astype(np.float64) + (seconds.astype(np.float64) + micro.astype(np.float64) / 1e6) / 86400
+    excel = np.where(days == (_LEAP_1900 - _EPOCH).days, excel - 1, excel)
+    excel = np.where(excel > 59, excel + 1, excel)
+    return [f"{x:.16G}" for x in excel.tolist()]
+
+
+def _number_text(value: float | int) -> str:
+    if isinstance(value, float) and not np.isfinite(value):  # as xlsxwriter's write_number says
+        raise TypeError("NAN/INF not supported in write_number() without 'nan_inf_to_errors' Workbook() option")
+    return f"{value:.16G}"
+
+
+def _cell(value: Any, text: int) -> tuple[int, int, str]:
+    """(kind, style, text) of one value of a column of mixed types: dates as Excel dates, numbers as
+    numbers, flags as 是/否, anything else as text (never a formula); `text` is the column's style."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return BLANK, text, ""
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        stamp = pd.Timestamp(value)
+        if stamp.tzinfo is not None:
+            raise TypeError("Excel doesn't support timezones in datetimes.")
+        return NUMBER, DATE, _excel_numbers(np.array([stamp.to_datetime64()]))[0]
+    if isinstance(value, bool | np.bool_):
+        return STRING, text, "是" if value else "否"
+    if isinstance(value, int | np.integer):
+        return NUMBER, NONE, _number_text(int(value))
+    if isinstance(value, float | np.floating):
+        return NUMBER, MONEY, _number_text(float(value))
+    return STRING, text, _clean_cell(str(value))
+
+
+def _column_cells(values: pd.Series, text: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(kinds, styles, texts) of a column's cells (see :func:`_cell`), a whole column at a time for
+    the column types case rows have (dates, text, numbers, flags), value by value otherwise."""
+    n, dtype = len(values), values.dtype
+    kinds = np.full(n, BLANK, dtype=np.int8)
+    styles = np.full(n, text, dtype=np.int8)
+    texts = np.full(n, "", dtype=object)
+    if pd.api.types.is_datetime64_dtype(dtype):  # naive datetime64
+        raw = values.to_numpy()
+        ok = ~np.isnat(raw)
+        kinds[ok], styles[ok] = NUMBER, DATE
+        texts[ok] = _excel_numbers(raw[ok])
+    elif isinstance(dtype, pd.StringDtype):
+        ok = values.notna().to_numpy()
+        strings = values[ok].astype(object)
+        long = (strings.str.len() > CELL_MAX // 2).to_numpy()
+        if long.any():
+            strings[long] = [_clean_cell(t) for t in strings[long]]
+        kinds[ok] = STRING
+        texts[ok] = strings.to_numpy()
+    elif pd.api.types.is_bool_dtype(dtype) and dtype == np.bool_:
+        kinds[:] = STRING
+        texts[:] = np.where(values.to_numpy(), "是", "否")
+    elif pd.api.types.is_integer_dtype(dtype) and isinstance(dtype, np.dtype):
+        kinds[:], styles[:] = NUMBER, NONE
+        texts[:] = [f"{v:.16G}" for v in values.tolist()]
+    elif pd.api.types.is_float_dtype(dtype) and isinstance(dtype, np.dtype):
+        raw = values.to_numpy()
+        ok = ~np.isnan(raw)
+        if np.isinf(raw[ok]).any():
+            _number_text(float("inf"))
+        kinds[ok], styles[ok] = NUMBER, MONEY
+        texts[ok] = [f"{v:.16G}" for v in raw[ok].tolist()]
+    else:
+        for i, value in enumerate(values.astype(object).tolist()):
+            kinds[i], styles[i], texts[i] = _cell(value, text)
+    return kinds, styles, texts
+
+
+class _CaseSheet(Worksheet):
+    """A worksheet whose case rows, under its title and headers, are written a column at a time
+    (:meth:`write_case_rows`) and turned into the sheet's XML when the workbook is saved."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._case_rows: tuple[int, np.ndarray, np.ndarray, np.ndarray, list[Any]] | None = None
+
+    def write_case_rows(self, first_row: int, rows: pd.DataFrame, styles: list[Any], text: list[int]) -> None:
+        """`rows` from `first_row` on, below every other cell of the sheet (written before): column j's
+        text and blanks in style `text[j]`, dates in styles[DATE], amounts in styles[MONEY]."""
+        n, width = rows.shape
+        if not n or not width:
+            return
+        kinds = np.empty((n, width), dtype=np.int8)
+        codes = np.empty((n, width), dtype=np.int8)
+        texts = np.empty((n, width), dtype=object)
+        for j, col in enumerate(rows.columns):
+            kinds[:, j], codes[:, j], texts[:, j] = _column_cells(rows[col], text[j])
+        strings = kinds == STRING
+        found = texts[strings]  # row by row, as write_string would meet them
+        if len(found):
+            unique = pd.unique(found)
+            table = self.str_table
+            index = np.fromiter((table._get_shared_string_index(u) for u in unique), np.int64, len(unique))
+            table.count += len(found) - len(unique)  # one count per cell, as write_string counts
+            texts[strings] = index[pd.Index(unique).get_indexer(found)].astype(str).astype(object)
+        self._check_dimensions(first_row, 0)
+        self._check_dimensions(first_row + n - 1, width - 1)
+        self._case_rows = (first_row, kinds, codes, texts, styles)
+
+    def _write_rows(self) -> None:
+        if self._case_rows is None:
+            super()._write_rows()
+            return
+        first, kinds, codes, texts, styles = self._case_rows
+        last = self.dim_rowmax
+        self.dim_rowmax = first - 1  # the title, notes and headers: xlsxwriter's own
+        try:
+            super()._write_rows()
+        finally:
+            self.dim_rowmax = last
+        # the styles' xf indices are handed out on first use, row by row, as xlsxwriter does
+        used, at = np.unique(codes.ravel(), return_index=True)
+        attr = [""] * len(styles)
+        for code in used[np.argsort(at)]:
+            if styles[code] is not None:
+                attr[code] = f' s="{styles[code]._get_xf_index()}"'
+        opens = np.empty(3 * len(styles), dtype=object)  # by kind * len(styles) + style
+        closes = np.empty(3, dtype=object)
+        for code, a in enumerate(attr):
+            opens[BLANK * len(styles) + code] = f'"{a}/>'
+            opens[STRING * len(styles) + code] = f'"{a} t="s"><v>'
+            opens[NUMBER * len(styles) + code] = f'"{a}><v>'
+        closes[BLANK], closes[STRING], closes[NUMBER] = "", "</v></c>", "</v></c>"
+        n, width = kinds.shape
+        letters = [f'<c r="{xl_col_to_name(j)}' for j in range(width)]
+        for start in range(0, n, 4096):
+            stop = min(n, start + 4096)
+            numbers = np.arange(first + start, first + stop)
+            r = (numbers + 1).astype(str).astype(object)
+            spans = np.array([self.row_spans.get(b, f"1:{width}") for b in numbers // 16], dtype=object)
+            parts: list[Any] = ['<row r="' + r + '" spans="' + spans + '">']
+            for j in range(width):
+                k = kinds[start:stop, j].astype(np.intp)
+                tail = opens[k * len(styles) + codes[start:stop, j]] + texts[start:stop, j] + closes[k]
+                parts.append(letters[j] + r + tail)
+            parts.append(np.full(stop - start, "</row>", dtype=object))
+            self.fh.write("".join("".join(row) for row in zip(*parts, strict=True)))

@@ -22,6 +22,7 @@ from kwstats.deadlines import (
     JUDGED_STATUSES,
     calendar_missing_in_period,
     calendar_missing_message,
+    deadline_columns,
     evaluate_deadlines,
     on_time_rate,
     overdue_in_period,
@@ -172,7 +173,9 @@ def _compute(run: Run, ingest: IngestResult) -> Report:
 
     # (五): only cases still open at the month's start can be overdue now or done late within the month
     open_at_start = cases["closed_at"].isna() | (cases["closed_at"] >= period.start)
-    so_far = cases[(cases["registered_at"] <= cut) & open_at_start]
+    so_far = cases.loc[  # only the columns judging reads: the texts of ~10⁵ rows are not copied
+        (cases["registered_at"] <= cut) & open_at_start, deadline_columns(cases, params.rules)
+    ]
     evaluation_all = evaluate_deadlines(
         so_far, params.rules, params.calendar, cut, recorded_fields=list(recorded)
     )

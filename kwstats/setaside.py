@@ -48,9 +48,10 @@ def _registered(bad: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(bad["registered_at"], errors="coerce")
 
 
-def _outside(cases: pd.DataFrame, period: Period) -> pd.DataFrame:
+def _files_outside(cases: pd.DataFrame, period: Period) -> set[str]:
+    """The files holding a case registered outside the period."""
     reg = cases["registered_at"]
-    return cases[reg.notna() & ~((reg >= period.start) & (reg < period.end))]
+    return set(cases.loc[reg.notna() & ~((reg >= period.start) & (reg < period.end)), "source_file"].astype(str))
 
 
 def split_set_aside(
@@ -62,10 +63,10 @@ def split_set_aside(
         return rejected, rejected
     period = _period(month, cutoff)
     bad = problem_rows(rejected)
-    cohort = month_cohort(result.cases, period.key, period.cutoff)
+    cohort = month_cohort(result.cases[["registered_at", "case_id", "source_file"]], period.key, period.cutoff)
     files = set(cohort["source_file"].astype(str))
     ids = set(cohort["case_id"].dropna().astype(str))
-    elsewhere = set(_outside(result.cases, period)["source_file"].astype(str))
+    elsewhere = _files_outside(result.cases, period)
     source = bad["source_file"].astype(str)
     reg = _registered(bad)
     mine = (

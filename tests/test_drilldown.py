@@ -7,10 +7,13 @@ import re
 import zipfile
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from kwstats import labels
+from kwstats import drilldown, labels
 from kwstats.checks import Finding
 from kwstats.drilldown import INDEX_SHEET, sheet_name, write_drilldown_xlsx
 from kwstats.exceptions import OutputPathError
@@ -176,6 +179,108 @@ def test_empty_findings_and_bad_path(cases, tmp_path):
     blocker.write_text("x")
     with pytest.raises(OutputPathError, match="无法"):
         write_drilldown_xlsx([], cases, blocker / "drilldown.xlsx")
+
+
+# --- case rows a column at a time: the XML xlsxwriter writes cell by cell ------------------------
+
+
+def _cell_by_cell(ws, first_row, rows, styles, text):
+    """The case rows through xlsxwriter's own cell writes (what drilldown did before it wrote them a
+    column at a time): dates as Excel dates, numbers as numbers, flags as 是/否, the rest as text."""
+    for r, record in enumerate(rows.itertuples(index=False, name=None), start=first_row):
+        for c, value in enumerate(record):
+            blank_or_text = styles[text[c]]
+            if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+                ws.write_blank(r, c, None, blank_or_text)
+            elif isinstance(value, pd.Timestamp | dt.datetime):
+                ws.write_datetime(r, c, pd.Timestamp(value).to_pydatetime(), styles[drilldown.DATE])
+            elif isinstance(value, bool | np.bool_):
+                ws.write_string(r, c, "是" if value else "否", blank_or_text)
+            elif isinstance(value, int | np.integer):
+                ws.write_number(r, c, int(value))
+            elif isinstance(value, float | np.floating):
+                ws.write_number(r, c, float(value), styles[drilldown.MONEY])
+            else:
+                ws.write_string(r, c, drilldown._clean_cell(str(value)), blank_or_text)
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    """Every part of an .xlsx but its creation time (docProps/core.xml)."""
+    with zipfile.ZipFile(path) as zf:
+        return {n: zf.read(n) for n in zf.namelist() if n != "docProps/core.xml"}
+
+
+def _both_ways(tmp_path, write, monkeypatch) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    fast = write(tmp_path / "fast.xlsx")
+    with monkeypatch.context() as m:
+        m.setattr(drilldown._CaseSheet, "write_case_rows", _cell_by_cell)
+        slow = write(tmp_path / "slow.xlsx")
+    return _parts(fast), _parts(slow)
+
+
+def test_case_rows_written_by_column_are_xlsxwriters_xml(tmp_path, monkeypatch):
+    """Every kind of value a column can hold, written a column at a time, is the XML xlsxwriter's
+    own write_string/write_datetime/write_number/write_blank give, byte for byte, shared strings and
+    styles included (two sheets sharing strings, a title and headers above the rows)."""
+    long_text = "长" * 20000 + "😀" * 10000  # over Excel's 32 767 UTF-16 units: cut and marked
+    rows = pd.DataFrame(
+        {
+            "case_id": pd.array(["A1", "A&2", None, " lead", "<x>\x01", "A1"], dtype="string"),
+            "registered_at": pd.to_datetime(
+                ["2022-06-01 08:00", "1900-01-01 12:00", None, "1900-03-01", "2022-06-30 23:59:59.999999",
+                 "1899-12-31 06:00"],
+                format="ISO8601",
+            ),
+            "recovered_loss": [150.5, np.nan, 0.0, 1e17, 1 / 3, -2.25],
+            "source_line": np.array([7, 8, 9, 10, 12345678901234567, -1], dtype=np.int64),
+            "filed": [True, False, True, False, False, True],
+            "content": pd.array(["=SUM(A1)", long_text, pd.NA, "", "甲\n乙", "A1"], dtype="string"),
+            "mixed": pd.Series(
+                [None, pd.Timestamp("2022-01-02 03:04:05"), True, 3, 2.5, "文本"], dtype=object
+            ),
+        }
+    )
+
+    def write(path):
+        wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+        fmt = drilldown._formats(wb)
+        styles = [None, fmt["text"], fmt["wrap"], fmt["date"], fmt["money"]]
+        text = [drilldown.WRAP if c == "content" else drilldown.TEXT for c in rows.columns]
+        for name in ("一", "二"):
+            ws = wb.add_worksheet(name, worksheet_class=drilldown._CaseSheet)
+            ws.write_string(0, 0, "标题", fmt["title"])
+            ws.write_string(1, 2, "A1", fmt["note"])  # a string the rows hold too
+            for c, col in enumerate(rows.columns):
+                ws.write_string(3, c, col, fmt["header"])
+            ws.write_case_rows(4, rows, styles, text)
+            ws.autofilter(3, 0, 3 + len(rows), len(rows.columns) - 1)
+        wb.close()
+        return path
+
+    fast, slow = _both_ways(tmp_path, write, monkeypatch)
+    assert fast.keys() == slow.keys()
+    for name in fast:
+        assert fast[name] == slow[name], name
+    # and what the bytes say, read back
+    sheet = CalamineWorkbook.from_path(str(tmp_path / "fast.xlsx")).get_sheet_by_name("二").to_python()
+    assert sheet[4][:4] == ["A1", dt.datetime(2022, 6, 1, 8, 0), 150.5, 7]
+    assert sheet[4][4] == "是" and sheet[4][5] == "=SUM(A1)"
+    assert sheet[5][5].endswith(drilldown.TRUNCATED) and len(sheet[5][5].encode("utf-16-le")) // 2 <= 32767
+    assert sheet[8][6] == 2.5 and sheet[9][6] == "文本" and sheet[6][6] == "是"
+
+
+def test_drilldown_workbook_is_xlsxwriters_xml(cases, findings, tmp_path, monkeypatch):
+    """The whole workbook, findings sharing cases and the 办理中 sheet, written a column at a time:
+    the bytes of the cell-by-cell workbook."""
+    more = pd.concat([cases] * 3, ignore_index=True)
+    more["case_id"] = [f"{c}-{i // len(cases)}" for i, c in enumerate(more["case_id"])]
+    many = [*findings, Finding(kind="threshold", message="多", unit="甲所", case_ids=tuple(more["case_id"]))]
+
+    def write(path):
+        return write_drilldown_xlsx(many, more, path, "2022-06-30 23:59:59", pending=tuple(more["case_id"][::2]))
+
+    fast, slow = _both_ways(tmp_path, write, monkeypatch)
+    assert fast == slow
 
 
 # --- labels -----------------------------------------------------------------------------------

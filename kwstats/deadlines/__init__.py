@@ -24,7 +24,7 @@ The package, in the order a run uses it:
 - :mod:`~kwstats.deadlines.view`: evaluation rows as the analyst reads them (:func:`deadline_view`).
 """
 
-from kwstats.deadlines.evaluation import EVALUATION_COLUMNS, evaluate_deadlines
+from kwstats.deadlines.evaluation import EVALUATION_COLUMNS, deadline_columns, evaluate_deadlines
 from kwstats.deadlines.ontime import OnTimeRate, on_time_rate
 from kwstats.deadlines.overdue import (
     NO_UNIT_LABEL,
@@ -75,6 +75,7 @@ __all__ = [
     "calendar_missing_label",
     "calendar_missing_message",
     "deadline_view",
+    "deadline_columns",
     "evaluate_deadlines",
     "load_deadline_rules",
     "notice_name",

@@ -49,8 +49,13 @@ def _nat(index: pd.Index) -> pd.Series:
     return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
 
 
+def _ints(n: int, value: int | None) -> pd.arrays.IntegerArray:
+    """`n` times `value` as Int64 (<NA> for None), built from numpy (a list of 10⁵ is slow to coerce)."""
+    return pd.arrays.IntegerArray(np.full(n, 0 if value is None else value, dtype="int64"), np.full(n, value is None))
+
+
 def _na_int(index: pd.Index) -> pd.Series:
-    return pd.Series(pd.NA, index=index, dtype="Int64")
+    return pd.Series(_ints(len(index), None), index=index)
 
 
 @dataclass
@@ -78,7 +83,7 @@ def _rows(sub: pd.DataFrame, key: str, label: str, rule: DeadlineRule | None, j:
             "registered_at": sub["registered_at"],
             "key": key,
             "label": label,
-            "limit_days": pd.array([limit] * len(sub), dtype="Int64"),
+            "limit_days": _ints(len(sub), limit),
             "day_unit": pd.array([unit] * len(sub), dtype="string"),
             "start_at": j.start,
             "due_date": j.due,
@@ -190,6 +195,18 @@ def _judge(
     return _Judged(start, due, extended, done, status, taken, missing_year)
 
 
+EVENT_FIELDS = ("registered_at", "accepted_at", "first_contact_at", "verified_at", "closed_at")
+
+
+def deadline_columns(cases: pd.DataFrame, rules: DeadlineRules) -> list[str]:
+    """The columns of `cases` that judging deadlines reads (a frame of only these judges the same)."""
+    needed = {"case_id", "unit", "kind", "closed_by_stage", *EVENT_FIELDS}
+    for key in rules.deadline_keys():
+        for rule in rules.versions(key):
+            needed.update(f for f in (rule.start, rule.end) if f)
+    return [c for c in cases.columns if c in needed]
+
+
 def evaluate_deadlines(
     cases: pd.DataFrame,
     rules: DeadlineRules,
@@ -214,14 +231,10 @@ def evaluate_deadlines(
         )
     cut = cutoff
     if recorded_fields is None:
-        recorded = {
-            c
-            for c in ("registered_at", "accepted_at", "first_contact_at", "verified_at", "closed_at")
-            if cases[c].notna().any()
-        }
+        recorded = {c for c in EVENT_FIELDS if cases[c].notna().any()}
     else:
         recorded = set(recorded_fields)
-    frame = cases.assign(_pos=np.arange(len(cases)))
+    frame = cases[deadline_columns(cases, rules)].assign(_pos=np.arange(len(cases)))  # not the texts
     frame = frame[frame["kind"].isin([COMPLAINT, REPORT]) & ~(frame["registered_at"] > cut)]
     reg_day = frame["registered_at"].dt.normalize()
 

@@ -169,8 +169,9 @@ def mask_series(s: pd.Series, keep: pd.Series | None = None) -> pd.Series:
     if not len(at):
         return s.copy()
     texts = s.iloc[at].tolist()
-    if keep is None:
-        masked = [mask_text(t) for t in texts]
+    if keep is None:  # each distinct text masked once (a column repeats its texts)
+        once = {t: mask_text(t) for t in dict.fromkeys(texts)}
+        masked = [once[t] for t in texts]
     else:
         ids = keep.astype("string").iloc[at].tolist()
         masked = [mask_text(t, k if isinstance(k, str) else None) for t, k in zip(texts, ids, strict=True)]

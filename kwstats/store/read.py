@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kwstats.aggregates import BLANK, Aggregates, aggregates_from_cases
 from kwstats.ingest import FileReport, IngestResult
@@ -222,7 +223,8 @@ def _frame(table: pa.Table, cols: list[str]) -> pd.DataFrame:
     """Arrow rows as the canonical case table: registration order, each case once."""
     table = table.sort_by([("registered_at", "ascending"), ("case_id", "ascending")])
     frame = table.to_pandas(categories=[c for c in cols if CASE_COLUMNS[c] == "category"])
-    frame = frame.drop_duplicates("case_id", keep="first") if len(frame) else frame
+    if len(frame) and pc.count_distinct(table["case_id"], mode="all").as_py() < len(frame):
+        frame = frame.drop_duplicates("case_id", keep="first")
     return conform(frame).reset_index(drop=True)
 
 
