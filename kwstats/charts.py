@@ -118,6 +118,19 @@ def rate_label_position(rate: float, threshold: float) -> tuple[float, str]:
     return rate + LABEL_GAP, "bottom"
 
 
+TICK_NAME_CHARS = 12  # a unit's name on the chart's slanted axis; a longer one keeps its head and tail
+
+
+def tick_name(unit: str, chars: int = TICK_NAME_CHARS) -> str:
+    """A unit's name as the chart's axis shows it: whole up to `chars` characters, else its first
+    half and its last characters around "…" (units of one bureau share their head and differ at
+    the end: …第一市场监督管理所 / …第二市场监督管理所); the table under the chart has it whole."""
+    if len(unit) <= chars:
+        return unit
+    tail = (chars - 1) // 2
+    return unit[: chars - 1 - tail] + "…" + unit[-tail:]
+
+
 def unit_chart(table: pd.DataFrame, threshold: float) -> Figure:
     """Two panels per roster unit: 受理量 vs 总计办结 (bars), 办结率 against the threshold.
 
@@ -239,12 +252,13 @@ def unit_chart(table: pd.DataFrame, threshold: float) -> Figure:
         ],
     )
 
-    for label in ax_rate.get_xticklabels():
+    ax_rate.set_xticks(range(len(units)), [tick_name(u) for u in units])
+    for unit, label in zip(units, ax_rate.get_xticklabels(), strict=True):
         label.set_rotation(45)
         label.set_horizontalalignment("right")
         label.set_rotation_mode("anchor")
         label.set_fontsize(8)
-        if label.get_text() in below:
+        if unit in below:
             label.set_fontweight(bold)
     ax_count.tick_params(axis="x", length=0)
     for ax in (ax_count, ax_rate):

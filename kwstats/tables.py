@@ -22,8 +22,12 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what Excel or WPS would run
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` for a CSV a spreadsheet opens: a text cell that would start a formula (``=HYPERLINK(…)``
     planted in an export's 登记内容, say) gets a leading apostrophe and is shown as the text it is.
-    Numbers are left alone (−5 stays a number)."""
+    Numbers are left alone (−5 stays a number). Column names too: a query can make headers of case
+    text (``PIVOT … ON respondent``)."""
     out = frame.copy()
+    out.columns = [
+        "'" + c if isinstance(c, str) and c.startswith(FORMULA_STARTS) else c for c in out.columns
+    ]
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
             out[column] = [

@@ -325,3 +325,33 @@ def test_chart_html_is_a_figure_with_caption_and_alt_text(table: pd.DataFrame) -
     src = re.search(r'src="data:image/png;base64,([^"]+)"', out)
     assert src is not None and base64.b64decode(src.group(1)).startswith(b"\x89PNG")
     assert 'width="691" height="365"' in out  # 7.2 x 3.8 in at 96 CSS px per inch
+
+
+def test_long_unit_names_keep_head_and_tail_and_stay_on_the_image(table: pd.DataFrame) -> None:
+    """Units of 20 and 40 characters (a city's naming): each axis label shows the name's head and
+    tail around "…" (two units differing only at the end stay apart), and no text leaves the image."""
+    from kwstats.charts import tick_name
+
+    long = table.copy()
+    base = "长春市市场监督管理局宽城分局第一市场监督管理所站前所"  # 26 characters
+    names = {
+        1: base + "甲乙丙丁戊己庚辛壬癸子丑寅卯",
+        2: base + "甲乙丙丁戊己庚辛壬癸子丑寅辰",
+        3: "宽城区第一市场监督管理所长名称测试单位",
+    }
+    for row, name in names.items():
+        long.loc[long.index[row], "unit"] = name
+    assert (
+        tick_name(names[1]) == "长春市市场监…癸子丑寅卯" and tick_name(names[2]) == "长春市市场监…癸子丑寅辰"
+    )
+    assert tick_name("站前所") == "站前所"
+    fig = unit_chart(long, 80.0)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    shown = [t.get_text() for t in _rate_axes(fig).get_xticklabels()]
+    assert [tick_name(names[r]) for r in names] == [shown[r - 1] for r in names]  # row 0 is 全局
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text():
+            box = text.get_window_extent(renderer)
+            assert box.y0 >= -1 and box.x0 >= -1 and box.x1 <= fig.bbox.x1 + 1, text.get_text()

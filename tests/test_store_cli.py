@@ -322,3 +322,8 @@ def test_sql_csv_keeps_formulas_planted_in_an_export_as_text(tmp_path, capsys):
     assert cells["H3"][1] == "'-2+3"
     assert cells["H4"][1] == "普通的投诉内容"
     assert float(cells["H1"][2]) == 5.0  # a number is not text: no apostrophe
+    # headers made of case text (a pivot on 被投诉方) or named so in the query
+    query = 'SELECT count(*) AS "=HYPERLINK(1)", 2 AS "@SUM(1)", 3 AS "普通" FROM cases'
+    assert main(["sql", query, "--store", str(store), "--csv", str(target)]) == EXIT_OK
+    header = next(csv.reader(target.read_text(encoding="utf-8-sig").splitlines()))
+    assert header == ["'=HYPERLINK(1)", "'@SUM(1)", "普通"]

@@ -33,6 +33,7 @@ from kwstats.analyst_charts.layout import (
     pin_font,
     text_width,
 )
+from kwstats.charts import tick_name
 from kwstats.fonts import use_cjk_font
 from kwstats.indicators import resolve_cutoff
 from kwstats.investigate import monthly_counts, threshold_history
@@ -246,18 +247,21 @@ def _fit_title(title: str, room: float, font_name: str) -> tuple[str, float]:
     for size in (8.0, 7.5, 7.0, 6.5):
         if width(lines, size) <= room:
             return lines, size
-    while len(name) > 1 and width(f"{name}…\n（{numbers}", 6.5) > room:
-        name = name[:-1]
-    return f"{name}…\n（{numbers}", 6.5
+    for chars in range(len(name), 1, -1):
+        shown = f"{tick_name(name, chars)}\n（{numbers}"
+        if width(shown, 6.5) <= room:
+            return shown, 6.5
+    return f"{tick_name(name, 2)}\n（{numbers}", 6.5
 
 
 def _shortened(name: str, room: float, font_name: str) -> str:
-    """`name` (8 pt bold) as it is if it fits `room` inches, else cut and ended with "…"."""
-    if text_width(name, font_name, 8, bold=True) <= room:
-        return name
-    while len(name) > 1 and text_width(name + "…", font_name, 8, bold=True) > room:
-        name = name[:-1]
-    return name + "…"
+    """`name` (8 pt bold) as it is if it fits `room` inches, else its head and tail around "…" (units
+    of one bureau differ at the end), as the bulletin's chart shortens it."""
+    for chars in range(len(name), 1, -1):
+        shown = tick_name(name, chars)
+        if text_width(shown, font_name, 8, bold=True) <= room:
+            return shown
+    return tick_name(name, 2)
 
 
 def _trend_title(unit: str, accepted: pd.Series, rates: pd.Series, branch: Branch) -> tuple[str, bool]:
