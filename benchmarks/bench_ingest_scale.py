@@ -3,9 +3,10 @@
 1. A 1 000 000-row CSV export (one year; the sample's 2022 columns: title and note rows, personal
    columns, dates in three spellings, amounts with 元 and thousands separators, multi-line cells,
    phone numbers in the content, a trailing total row), generated here under /tmp with a fixed
-   seed, never committed. Cold ``read_exports`` + ``unit_table`` for one month, against DuckDB's
-   bare read of the same file and the same unit table by SQL: wall time and peak memory of each
-   process (VmHWM, else ``ru_maxrss``), and the two tables must be identical, number for number.
+   seed, never committed. Cold ``read_exports`` + ``unit_table`` for one month, and the whole
+   ``kwstats table --month 2022-06 --data FILE`` command (in process, the cache off), against
+   DuckDB's bare read of the same file and the same unit table by SQL: wall time and peak memory of
+   each process (VmHWM, else ``ru_maxrss``), and the tables must be identical, number for number.
 2. A 100 000-row xlsx (the same generator): ``read_exports`` against ``pandas.read_excel`` with
    openpyxl (the naive way; skipped with a message when openpyxl is not installed) and against the
    bare calamine read of the cells.
@@ -13,9 +14,9 @@
 Targets (issue 11): CSV ≤ 10× DuckDB and ≤ 800 MB; xlsx ≥ 4× faster than openpyxl and ≤ 2× bare
 calamine. Each contender runs ``--repeat`` times (default 3), alternating, in fresh processes; the
 medians are compared (the machine is shared: single runs vary by 2×). Not a test: run it by hand,
-``.venv/bin/python benchmarks/bench_ingest_scale.py`` (``--rows`` and ``--xlsx-rows`` change the
-volumes; the files are kept in ``--dir``, default /tmp/kwstats-bench, and reused while size and seed
-match; the 1M-row CSV is 335 MiB).
+``.venv/bin/python benchmarks/bench_ingest_scale.py`` (``--only csv`` or ``--only xlsx`` runs one
+part; ``--rows`` and ``--xlsx-rows`` change the volumes; the files are kept in ``--dir``, default
+/tmp/kwstats-bench, and reused while size and seed match; the 1M-row CSV is 335 MiB).
 """
 
 from __future__ import annotations
@@ -217,6 +218,22 @@ def _kwstats(path: str) -> dict:
     }
 
 
+def _kwstats_cli(path: str) -> dict:
+    """The whole ``kwstats table --month 2022-06 --data FILE`` path, in this process (the cache is off:
+    cold), its CSV output read back."""
+    import contextlib
+    import io
+
+    from kwstats.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["table", "--month", MONTH, "--data", path, "--format", "csv"])
+    assert not code, f"kwstats table exited with {code}"
+    table = pd.read_csv(io.StringIO(out.getvalue()), dtype={"seq": str})
+    return {"table": _rows(table)}
+
+
 def _duckdb(path: str) -> dict:
     """The same unit table by SQL over DuckDB's own read of the file (aliases from the same params)."""
     import duckdb
@@ -296,6 +313,7 @@ def _kwstats_xlsx(path: str) -> dict:
 
 ROLES = {
     "kwstats": _kwstats,
+    "kwstats-cli": _kwstats_cli,
     "duckdb": _duckdb,
     "calamine": _calamine,
     "openpyxl": _openpyxl,
@@ -366,6 +384,11 @@ def main() -> None:
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each, alternating; medians shown")
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "kwstats-bench")
+    parser.add_argument(
+        "--only",
+        choices=["csv", "xlsx"],
+        help="run one part only: the 1M-row CSV or the xlsx (default: both)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("ROLE", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -378,20 +401,32 @@ def main() -> None:
         f"pandas {pd.__version__}; medians of {args.repeat} alternating fresh processes"
     )
 
+    if args.only != "xlsx":
+        _csv_part(args)
+    if args.only != "csv":
+        _xlsx_part(args)
+
+
+def _csv_part(args: argparse.Namespace) -> None:
     csv_path = _ensure(args.dir / f"export-{args.rows}.csv", args.rows, write_csv)
-    res = _median_runs(["kwstats", "duckdb"], csv_path, args.repeat)
-    ours, duck = res["kwstats"], res["duckdb"]
+    res = _median_runs(["kwstats", "kwstats-cli", "duckdb"], csv_path, args.repeat)
+    ours, cli, duck = res["kwstats"], res["kwstats-cli"], res["duckdb"]
     assert ours["table"] == duck["table"], "the unit tables differ"
+    assert cli["table"] == duck["table"], "kwstats table's output differs from DuckDB's table"
     print(f"\n{args.rows:,}-row CSV → unit table {MONTH} (numbers identical to DuckDB's)")
     print(f"  rows read / used / set aside: {' / '.join(f'{k:,}' for k in ours['rows'])}")
     print(f"  {'':28}{'wall s':>9}{'peak MiB':>10}")
     print(_line("kwstats read_exports+table", ours))
+    print(_line("kwstats table (the CLI)", cli))
     print(_line("DuckDB read_csv+SQL", duck))
-    print(
-        f"  ratio: {ours['wall'] / duck['wall']:.1f}× DuckDB's time (target ≤ 10×), "
-        f"{ours['peak_mib']:.0f} MiB peak (target ≤ 800 MB)"
-    )
+    for label, got in (("read_exports+table", ours), ("kwstats table", cli)):
+        print(
+            f"  ratio, {label}: {got['wall'] / duck['wall']:.1f}× DuckDB's time (target ≤ 10×), "
+            f"{got['peak_mib']:.0f} MiB = {got['peak_mib'] * 2**20 / 1e6:.0f} MB peak (target ≤ 800 MB)"
+        )
 
+
+def _xlsx_part(args: argparse.Namespace) -> None:
     xlsx_path = _ensure(args.dir / f"export-{args.xlsx_rows}.xlsx", args.xlsx_rows, write_xlsx)
     try:
         import openpyxl  # noqa: F401

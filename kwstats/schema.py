@@ -85,9 +85,11 @@ def conform(frame: pd.DataFrame) -> pd.DataFrame:
             s = s.astype("object").where(s.notna(), "date")
         elif col in frame:
             s = frame[col]
-            if dtype == "bool":
+            # through Python objects only where something is missing (a million numbers as objects
+            # is ~100 MB at the ingest's peak)
+            if dtype == "bool" and s.isna().any():
                 s = s.astype("object").where(s.notna(), False)
-            elif dtype in ("int64", "float64"):
+            elif dtype in ("int64", "float64") and s.isna().any():
                 s = s.astype("object").where(s.notna(), 0)
         elif dtype == "bool":
             s = pd.Series([False] * n, index=frame.index)

@@ -3,24 +3,27 @@ comma or tab separated.
 
 A file is read a column at a time when :mod:`kwstats.ingest.csvscan` takes it (well-formed UTF-8
 CSV, the common case and the large one): the rows down to the header are read by the csv module
-here, the body by pyarrow. Any other file is read whole by the csv module, which gives the same
-rows, lines and cells, and the precise error when there is one.
+here, the body by pyarrow, a range of records at a time, of which only the mapped columns are kept.
+Any other file is read whole by the csv module, which gives the same rows, lines and cells, and the
+precise error when there is one.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from kwstats.exceptions import InputFileError
-from kwstats.ingest.csvscan import Body, head_end, read_body
+from kwstats.ingest.csvscan import LARGE_FILE, NotTaken, economical_memory, head_end, read_bodies
 from kwstats.ingest.files import read_bytes
-from kwstats.ingest.grid import empty_column, text_columns, text_grid
+from kwstats.ingest.grid import TEXT, empty_column, text_columns, text_grid
 from kwstats.ingest.headers import (
     HEADER_SCAN_ROWS,
     Raw,
@@ -131,13 +134,11 @@ def read_csv(
     warnings: list[str],
 ) -> Raw:
     """Read one CSV export (a column at a time when it can, else record by record)."""
-    fast = _read_columns(path, aliases)
+    fast = _read_columns(path, source, aliases, personal)
     if fast is not None:
-        head, header_idx, header_line, body, encoding = fast
-        return build_raw(
-            path, source, "csv", encoding, None, head, header_idx, header_line, body.columns, body.lines,
-            aliases, personal, warnings,
-        )  # fmt: skip
+        raw, notes = fast
+        warnings.extend(notes)
+        return raw
     data = read_bytes(path)
     decoded = _decode_detail(path, data)
     text = decoded.text
@@ -172,10 +173,14 @@ def read_csv(
 
 
 def _read_columns(
-    path: Path, aliases: dict[str, tuple[str, int]]
-) -> tuple[np.ndarray, int, int, Body, str] | None:
-    """(head grid, header index, header line, body, encoding) read a column at a time, or None when
-    the file is one for the csv module (see :mod:`kwstats.ingest.csvscan`)."""
+    path: Path, source: str, aliases: dict[str, tuple[str, int]], personal: set[str]
+) -> tuple[Raw, list[str]] | None:
+    """The file read a column at a time, and its warnings; None when the file is one for the csv
+    module (see :mod:`kwstats.ingest.csvscan`).
+
+    The body comes a range of records at a time: each range's mapped columns are kept (its own
+    values masked, its personal and unknown columns dropped: :func:`build_raw`) before the next is
+    parsed, so that a large export is never held whole with all its columns."""
     try:
         with path.open("rb") as fh:
             head_bytes = fh.read(_HEAD)
@@ -202,12 +207,61 @@ def _read_columns(
         return None
     if header_idx is None or len(rows) != count:  # the csv module and the scan see other records
         return None
-    body = read_body(path, bom, header_idx + 1, delimiter, len(rows[header_idx]))
-    if body is None:
+    del head_bytes, head_text
+    encoding = "utf-8-sig" if bom else "utf-8"
+    try:
+        if path.stat().st_size > LARGE_FILE:
+            economical_memory()
+    except OSError:
         return None
-    width = max(head.shape[1], len(body.columns))
-    if width > head.shape[1]:
-        head = text_grid(rows[: len(head)], width)
-    elif width < head.shape[1]:  # a title row wider than the table: the body gets its empty columns
-        body.columns += [empty_column(len(body.lines)) for _ in range(head.shape[1] - width)]
-    return head, header_idx, lines[header_idx], body, "utf-8-sig" if bom else "utf-8"
+    parts: list[tuple[Raw, list[str]]] = []
+    try:
+        for body in read_bodies(path, bom, header_idx + 1, delimiter, len(rows[header_idx])):
+            grid = head
+            width = max(head.shape[1], len(body.columns))
+            if width > head.shape[1]:  # wider rows in this range: so is the grid, with unnamed columns
+                grid = text_grid(rows[: len(head)], width)
+            elif width > len(body.columns):  # a title row wider than the table: empty columns
+                body.columns += [empty_column(len(body.lines)) for _ in range(width - len(body.columns))]
+            notes: list[str] = []
+            raw = build_raw(
+                path, source, "csv", encoding, None, grid, header_idx, lines[header_idx], body.columns,
+                body.lines, aliases, personal, notes,
+            )  # fmt: skip
+            parts.append((raw, notes))
+            del body
+    except NotTaken:
+        return None
+    return _joined(parts)
+
+
+def _joined(parts: list[tuple[Raw, list[str]]]) -> tuple[Raw, list[str]]:
+    """The ranges of one file as one :class:`Raw`, and its warnings once each (a range without rows
+    says only what every other range says, or that the file has none)."""
+    raws = [r for r, _ in parts]
+    first = raws[0]
+    if len(raws) == 1:
+        return first, parts[0][1]
+    with_rows = [notes for r, notes in parts if r.report.rows_read] or [parts[0][1]]
+    notes = list(dict.fromkeys(w for ns in with_rows for w in ns))
+    report = dataclasses.replace(
+        first.report,
+        rows_read=sum(r.report.rows_read for r in raws),
+        blank_rows=sum(r.report.blank_rows for r in raws),
+    )
+    cells = {fld: _chunked([r.cells[fld] for r in raws]) for fld in first.cells}
+    raw = Raw(
+        report,
+        cells,
+        np.concatenate([r.lines for r in raws]),
+        _chunked([r.first for r in raws]),
+        np.concatenate([r.first_header for r in raws]),
+        first.headers,
+    )
+    return raw, notes
+
+
+def _chunked(parts: list[pa.Array | pa.ChunkedArray]) -> pa.ChunkedArray:
+    """Text arrays end to end (no copy)."""
+    chunks = [c for p in parts for c in (p.chunks if isinstance(p, pa.ChunkedArray) else [p])]
+    return pa.chunked_array(chunks, type=TEXT)

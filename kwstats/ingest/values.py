@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
+from numpy.lib.stride_tricks import sliding_window_view
 
 # Cell texts that mean "nothing" in typed columns (dates, amount, flags, urges).
 _BLANK_TOKENS = ["-", "--", "—", "——", "/", "无", "null", "NULL", "None", "nan", "NaN", "NaT"]
@@ -27,6 +27,7 @@ MAX_URGES = 1000
 _NS_YEARS = (1678, 2261)  # representable in datetime64[ns]
 _SERIAL_MIN, _SERIAL_MAX = 20000, 80000
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # 1900 date system, Lotus leap-year bug included
+_BATCH = 1 << 17  # rows of a date column parsed at a time (bounds the parse's temporaries)
 
 _DATE_RE = re.compile(
     r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
@@ -50,84 +51,166 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 
     Accepts ``2022-01-05 09:31[:00]``, ``2022/1/5 9:31``, ``2022.01.05``, ``2022年1月5日 09:31``,
     ``2022/1/5 下午3:31`` (上午/下午: 12-hour clock), ``20220105`` and Excel serials (20000-80000,
-    1900 date system) as numbers or text.
+    1900 date system) as numbers or text. The plainest spellings (nearly every cell of an export)
+    are read :data:`_BATCH` rows at a time into one array, so that a large column's temporaries
+    stay small; the rows left go to the other parsers together.
     """
     s = s.astype("str")
-    empty = blank_typed(s)
-    values = _parse_dates_plain(s)  # the most common spellings, a column at a time
-    iso = ~empty & values.isna() & s.str.slice(4, 5).isin(["-", "/"]) & (s.str.len() >= 8)
-    if iso.any():  # other common forms, parsed in C
-        values[iso] = _parse_dates_iso(s[iso])
-    todo = ~empty & values.isna()
+    n = len(s)
+    out = np.full(n, np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
+    empty = np.zeros(n, dtype=bool)
+    iso = np.zeros(n, dtype=bool)
+    for a in range(0, n, _BATCH):
+        part = s.iloc[a : a + _BATCH]
+        b = a + len(part)
+        empty[a:b] = blank_typed(part).to_numpy(dtype=bool)
+        out[a:b] = _parse_dates_plain(part).to_numpy(dtype="datetime64[ns]")
+        left = ~empty[a:b] & np.isnat(out[a:b])
+        if left.any():  # other common forms, parsed in C below
+            iso[a:b] = left & (part.str.slice(4, 5).isin(["-", "/"]) & (part.str.len() >= 8)).to_numpy(
+                dtype=bool
+            )
+        del part
+    if iso.any():
+        out[iso] = _parse_dates_iso(s[iso]).to_numpy(dtype="datetime64[ns]")
+    todo = ~empty & np.isnat(out)
     if todo.any():
-        values[todo] = _parse_dates_slow(s[todo])
-    bad = ~empty & values.isna()
-    years = values.dt.year
-    out_of_range = values.notna() & ((years < _MIN_YEAR) | (years > _MAX_YEAR))
-    values[out_of_range] = pd.NaT
-    return values, bad, out_of_range
+        out[todo] = _parse_dates_slow(s[todo]).to_numpy(dtype="datetime64[ns]")
+    bad = ~empty & np.isnat(out)
+    years = out.astype("datetime64[Y]").astype(np.int64) + 1970
+    out_of_range = ~np.isnat(out) & ((years < _MIN_YEAR) | (years > _MAX_YEAR))
+    del years
+    out[out_of_range] = np.datetime64("NaT", "ns")
+    return (
+        pd.Series(out, index=s.index, dtype="datetime64[ns]", copy=False),
+        pd.Series(bad, index=s.index, dtype=bool, copy=False),
+        pd.Series(out_of_range, index=s.index, dtype=bool, copy=False),
+    )
 
 
-# 2022-01-05 09:31:00, 2022/1/5 9:31, 2022年1月5日 09:31, 2022-01-05: a subset of what _DATE_RE reads,
-# in RE2 (pyarrow) syntax, read to the same values
-_PLAIN_DATE = (
-    r"^(?P<y>[0-9]{4})[-/年](?P<m>[0-9]{1,2})[-/月](?P<d>[0-9]{1,2})日?"
-    r"(?: (?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?$"
-)
-
-
-# 2022-01-05 09:31:00 exactly (month, day, hour, minute and second in range): read by pyarrow's strptime,
-# the day checked against the one written (strptime would roll 30 February over into March)
-_ISO_SECONDS = (
-    r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01]) (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
-)
+# The plain spellings: 2022-01-05 09:31:00, 2022/1/5 9:31, 2022年1月5日 09:31, 2022-01-05 — a subset of
+# what _DATE_RE reads, read to the same values, namely (as a regular expression, ASCII digits):
+#   ^([0-9]{4})[-/年]([0-9]{1,2})[-/月]([0-9]{1,2})日?(?: ([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?$
+# read off the UTF-8 bytes, a byte position at a time over all the cells of a batch.
+_PLAIN_WIDTH = 26  # bytes of the longest plain spelling: 2022年12月31日 23:59:59
+_STRIDE = _PLAIN_WIDTH + 3  # bytes of a cell looked at (three past the longest: room to look ahead)
+_DASHES = (ord("-"), ord("/"))
+# 2022-01-05 09:31:00: where its separators are, and its digits
+_ISO_MARKS = [4, 7, 10, 13, 16]
+_ISO_MARK_BYTES = np.array([ord(c) for c in "-- ::"], dtype=np.uint8)
+_ISO_DIGITS = [k for k in range(19) if k not in _ISO_MARKS]
+_NIAN, _YUE, _RI = "年".encode(), "月".encode(), "日".encode()
 
 
 def _parse_dates_plain(s: pd.Series) -> pd.Series:
-    """The plainest spellings (:data:`_ISO_SECONDS`, :data:`_PLAIN_DATE`) as datetime64[ns], a column at
-    a time; NaT for anything else, and for impossible dates and times (left to the other parsers)."""
+    """The plain spellings (see :data:`_PLAIN_WIDTH`) as datetime64[ns]; NaT for anything else, and for
+    impossible dates and times (left to the other parsers)."""
     values = pa.array(s, from_pandas=True)
-    out = np.full(len(s), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
-    iso = np.asarray(
-        pc.match_substring_regex(values, _ISO_SECONDS).to_numpy(zero_copy_only=False), dtype=bool
-    )
-    if iso.any():
-        at = np.flatnonzero(iso)
-        text = values.take(pa.array(at)) if not iso.all() else values
-        stamps = pc.strptime(text, format="%Y-%m-%d %H:%M:%S", unit="ns", error_is_null=True)
-        year = pc.cast(pc.utf8_slice_codeunits(text, 0, 4), pa.int64()).to_numpy(zero_copy_only=False)
-        day = pc.cast(pc.utf8_slice_codeunits(text, 8, 10), pa.int64()).to_numpy(zero_copy_only=False)
-        got = stamps.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
-        same_day = pc.fill_null(pc.equal(pc.day(stamps), pa.array(day)), False).to_numpy(zero_copy_only=False)
-        ok = np.asarray(same_day, dtype=bool) & (year >= _NS_YEARS[0]) & (year <= _NS_YEARS[1])
-        out[at[ok]] = got[ok]
-    rest = np.flatnonzero(np.isnat(out))
-    if len(rest):
-        out[rest] = _parse_dates_parts(values.take(pa.array(rest)) if len(rest) < len(s) else values)
-    return pd.Series(out, index=s.index, dtype="datetime64[ns]")
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    if values.type not in (pa.string(), pa.large_string()):
+        values = values.cast(pa.large_string())
+    out = _plain_bytes(values)
+    return pd.Series(out, index=s.index, dtype="datetime64[ns]", copy=False)
 
 
-def _parse_dates_parts(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """:data:`_PLAIN_DATE` spellings by arithmetic on their parts (datetime64[ns], NaT elsewhere)."""
-    parts = pc.extract_regex(values, _PLAIN_DATE)
+def _plain_bytes(values: pa.Array) -> np.ndarray:
+    """:func:`_parse_dates_plain` of a string array, from its offsets and bytes."""
     n = len(values)
-    if not n or parts.null_count == n:
-        return np.full(n, np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
-    matched = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-
-    def num(name: str) -> np.ndarray:
-        field = pc.struct_field(parts, name)
-        field = pc.if_else(pc.equal(field, ""), "0", field).fill_null("0")
-        return np.asarray(pc.cast(field, pa.int64()).to_numpy(zero_copy_only=False))
-
-    y, m, d, hh, mm, ss = (num(k) for k in ("y", "m", "d", "H", "M", "S"))
-    ok = matched & (y >= _NS_YEARS[0]) & (y <= _NS_YEARS[1]) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31)
+    out = np.full(n, np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
+    validity, offsets, data = values.buffers()
+    if not n or data is None or not data.size:
+        return out
+    width = np.int64 if values.type == pa.large_string() else np.int32
+    bounds = np.frombuffer(offsets, dtype=width)[values.offset : values.offset + n + 1].astype(np.int64)
+    length = np.diff(bounds)
+    fits = (length >= 8) & (length <= _PLAIN_WIDTH)
+    if validity is not None:
+        fits &= np.asarray(values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    at = np.flatnonzero(fits)
+    if not len(at):
+        return out
+    length = length[at]
+    # the cells' bytes side by side (and three more: room to look ahead)
+    padded = np.concatenate([np.frombuffer(data, dtype=np.uint8), np.zeros(_STRIDE, dtype=np.uint8)])
+    cells = sliding_window_view(padded, _STRIDE)[bounds[at]]
+    del padded
+    fields = np.zeros((7, len(at)), dtype=np.int64)  # matched, year, month, day, hour, minute, second
+    digits = cells[:, _ISO_DIGITS] - np.uint8(48)  # (a byte below "0" wraps round: above 9 too)
+    iso = (length == 19) & (cells[:, _ISO_MARKS] == _ISO_MARK_BYTES).all(axis=1) & (digits <= 9).all(axis=1)
+    if iso.any():  # 2022-01-05 09:31:00, most cells of most exports: digits in fixed places
+        v = digits[iso].astype(np.int64)
+        fields[0, iso] = 1
+        fields[1, iso] = v[:, 0] * 1000 + v[:, 1] * 100 + v[:, 2] * 10 + v[:, 3]
+        for k in range(2, 7):
+            fields[k, iso] = v[:, 2 * k] * 10 + v[:, 2 * k + 1]
+        del v
+    del digits
+    rest = ~iso
+    if rest.any():
+        part, part_length = cells[rest], length[rest]
+        part[np.arange(_STRIDE) >= part_length[:, None]] = 0  # zeros past each cell's end
+        fields[:, rest] = _plain_fields(part, part_length)
+    ok, y, m, d, hh, mm, ss = fields
+    ok = ok.astype(bool)
+    ok &= (y >= _NS_YEARS[0]) & (y <= _NS_YEARS[1]) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31)
     ok &= (hh < 24) & (mm < 60) & (ss < 60)
     months = np.where(ok, (y - 1970) * 12 + m - 1, 0).astype("datetime64[M]")
     days = months.astype("datetime64[D]") + np.where(ok, d - 1, 0).astype("timedelta64[D]")
     ok &= days.astype("datetime64[M]") == months  # no 30 February
     stamps = days.astype("datetime64[ns]") + ((hh * 60 + mm) * 60 + ss).astype("timedelta64[s]")
-    return np.where(ok, stamps, np.datetime64("NaT", "ns"))
+    out[at[ok]] = stamps[ok]
+    return out
+
+
+def _plain_fields(cells: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """(matched, year, month, day, hour, minute, second) of each cell (a row of `cells`: its bytes,
+    zeros after them) by the plain spellings' grammar, a byte position at a time for all cells."""
+    flat = cells.ravel()
+    row_start = np.arange(len(cells), dtype=np.int64) * cells.shape[1]
+
+    def byte(p: np.ndarray | int, k: int = 0) -> np.ndarray:
+        return flat[row_start + p + k].astype(np.int64)
+
+    def is_digit(b: np.ndarray) -> np.ndarray:
+        return (b >= 48) & (b <= 57)
+
+    def spelled(p: np.ndarray, word: bytes) -> np.ndarray:
+        return (byte(p) == word[0]) & (byte(p, 1) == word[1]) & (byte(p, 2) == word[2])
+
+    def number(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(value, found, position after) of the one or two digits at `p` (as many as there are)."""
+        first, second = byte(p), byte(p, 1)
+        two = is_digit(second)
+        return np.where(two, (first - 48) * 10 + second - 48, first - 48), is_digit(first), p + 1 + two
+
+    year = [byte(k) for k in range(4)]
+    ok = is_digit(year[0]) & is_digit(year[1]) & is_digit(year[2]) & is_digit(year[3])
+    y = (year[0] - 48) * 1000 + (year[1] - 48) * 100 + (year[2] - 48) * 10 + year[3] - 48
+    p = np.full(len(cells), 4, dtype=np.int64)
+    dash = np.isin(byte(p), _DASHES)
+    ok &= dash | spelled(p, _NIAN)
+    m, found, p = number(p + np.where(dash, 1, 3))
+    ok &= found
+    dash = np.isin(byte(p), _DASHES)
+    ok &= dash | spelled(p, _YUE)
+    d, found, p = number(p + np.where(dash, 1, 3))
+    ok &= found
+    p = p + 3 * spelled(p, _RI)
+    ended = p == length
+    # or a time: a space, 1 or 2 digits of hour, a colon, 2 of minute, maybe a colon and 2 of second
+    hh, found, q = number(p + 1)
+    timed = ~ended & (byte(p) == ord(" ")) & found
+    timed &= (byte(q) == ord(":")) & is_digit(byte(q, 1)) & is_digit(byte(q, 2))
+    mm = (byte(q, 1) - 48) * 10 + byte(q, 2) - 48
+    q = q + 3
+    seconds = (byte(q) == ord(":")) & is_digit(byte(q, 1)) & is_digit(byte(q, 2))
+    ss = (byte(q, 1) - 48) * 10 + byte(q, 2) - 48
+    timed &= np.where(seconds, q + 3, q) == length
+    ok &= ended | timed
+    return np.stack(
+        [ok, y, m, d, np.where(timed, hh, 0), np.where(timed, mm, 0), np.where(timed & seconds, ss, 0)]
+    ).astype(np.int64)
 
 
 def _parse_dates_iso(s: pd.Series) -> pd.Series:
