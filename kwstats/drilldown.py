@@ -142,7 +142,9 @@ def _formats(wb: xlsxwriter.Workbook) -> dict[str, Any]:
     }
 
 
-PENDING_SHEET = "办理中"  # the month's accepted cases still open at the cutoff (the analyst page's last table)
+PENDING_SHEET = (
+    "办理中"  # the month's accepted cases still open at the cutoff (the analyst page's last table)
+)
 
 
 def write_drilldown_xlsx(
@@ -299,7 +301,9 @@ def _excel_numbers(values: np.ndarray) -> list[str]:
 
 def _number_text(value: float | int) -> str:
     if isinstance(value, float) and not np.isfinite(value):  # as xlsxwriter's write_number says
-        raise TypeError("NAN/INF not supported in write_number() without 'nan_inf_to_errors' Workbook() option")
+        raise TypeError(
+            "NAN/INF not supported in write_number() without 'nan_inf_to_errors' Workbook() option"
+        )
     return f"{value:.16G}"
 
 

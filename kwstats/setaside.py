@@ -51,7 +51,9 @@ def _registered(bad: pd.DataFrame) -> pd.Series:
 def _files_outside(cases: pd.DataFrame, period: Period) -> set[str]:
     """The files holding a case registered outside the period."""
     reg = cases["registered_at"]
-    return set(cases.loc[reg.notna() & ~((reg >= period.start) & (reg < period.end)), "source_file"].astype(str))
+    return set(
+        cases.loc[reg.notna() & ~((reg >= period.start) & (reg < period.end)), "source_file"].astype(str)
+    )
 
 
 def split_set_aside(
@@ -63,7 +65,9 @@ def split_set_aside(
         return rejected, rejected
     period = _period(month, cutoff)
     bad = problem_rows(rejected)
-    cohort = month_cohort(result.cases[["registered_at", "case_id", "source_file"]], period.key, period.cutoff)
+    cohort = month_cohort(
+        result.cases[["registered_at", "case_id", "source_file"]], period.key, period.cutoff
+    )
     files = set(cohort["source_file"].astype(str))
     ids = set(cohort["case_id"].dropna().astype(str))
     elsewhere = _files_outside(result.cases, period)

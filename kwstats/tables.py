@@ -25,9 +25,7 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     Numbers are left alone (−5 stays a number). Column names too: a query can make headers of case
     text (``PIVOT … ON respondent``)."""
     out = frame.copy()
-    out.columns = [
-        "'" + c if isinstance(c, str) and c.startswith(FORMULA_STARTS) else c for c in out.columns
-    ]
+    out.columns = ["'" + c if isinstance(c, str) and c.startswith(FORMULA_STARTS) else c for c in out.columns]
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
             out[column] = [

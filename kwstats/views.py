@@ -139,7 +139,13 @@ class Investigation:
 def investigation(report: Report) -> Investigation:
     """The month's findings in page order: the reconciliation checks (rows set aside are the
     ingest section's), spikes, threshold breaches, overdue cases; with the threshold history."""
-    cases, branch, key, cut, past = report.cases, report.branch, report.month, report.cutoff, report.aggregates
+    cases, branch, key, cut, past = (
+        report.cases,
+        report.branch,
+        report.month,
+        report.cutoff,
+        report.aggregates,
+    )
     spikes = investigate.spikes(cases, key, aggregates=past, cutoff=cut)
     breaches = investigate.threshold_breaches(cases, branch, key, cutoff=cut, aggregates=past)
     history = investigate.threshold_history(cases, branch, key, cutoff=cut, aggregates=past)

@@ -314,6 +314,9 @@ def test_charts_fit_rosters_the_sample_does_not_have(branch, names):
         for m in (1, 2, 3)
     ]
     cases = make_cases(rows)
-    for fig in (unit_trends(cases, small, "2022-03", months=3), rate_heatmap(cases, small, "2022-03", months=3)):
+    for fig in (
+        unit_trends(cases, small, "2022-03", months=3),
+        rate_heatmap(cases, small, "2022-03", months=3),
+    ):
         FigureCanvasAgg(fig)
         _texts_inside_and_apart(fig)

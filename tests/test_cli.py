@@ -310,7 +310,17 @@ def test_ctrl_c_while_the_program_loads_is_one_chinese_line(tmp_path):
     from pathlib import Path
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kwstats", "bulletin", "--month", "2022-01", "--sample", "--out", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "kwstats",
+            "bulletin",
+            "--month",
+            "2022-01",
+            "--sample",
+            "--out",
+            str(tmp_path),
+        ],
         stderr=subprocess.PIPE,
         text=True,
     )

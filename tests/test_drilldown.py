@@ -190,7 +190,12 @@ def _cell_by_cell(ws, first_row, rows, styles, text):
     for r, record in enumerate(rows.itertuples(index=False, name=None), start=first_row):
         for c, value in enumerate(record):
             blank_or_text = styles[text[c]]
-            if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+            if (
+                value is None
+                or value is pd.NA
+                or value is pd.NaT
+                or (isinstance(value, float) and value != value)
+            ):
                 ws.write_blank(r, c, None, blank_or_text)
             elif isinstance(value, pd.Timestamp | dt.datetime):
                 ws.write_datetime(r, c, pd.Timestamp(value).to_pydatetime(), styles[drilldown.DATE])
@@ -227,8 +232,14 @@ def test_case_rows_written_by_column_are_xlsxwriters_xml(tmp_path, monkeypatch):
         {
             "case_id": pd.array(["A1", "A&2", None, " lead", "<x>\x01", "A1"], dtype="string"),
             "registered_at": pd.to_datetime(
-                ["2022-06-01 08:00", "1900-01-01 12:00", None, "1900-03-01", "2022-06-30 23:59:59.999999",
-                 "1899-12-31 06:00"],
+                [
+                    "2022-06-01 08:00",
+                    "1900-01-01 12:00",
+                    None,
+                    "1900-03-01",
+                    "2022-06-30 23:59:59.999999",
+                    "1899-12-31 06:00",
+                ],
                 format="ISO8601",
             ),
             "recovered_loss": [150.5, np.nan, 0.0, 1e17, 1 / 3, -2.25],
@@ -277,7 +288,9 @@ def test_drilldown_workbook_is_xlsxwriters_xml(cases, findings, tmp_path, monkey
     many = [*findings, Finding(kind="threshold", message="多", unit="甲所", case_ids=tuple(more["case_id"]))]
 
     def write(path):
-        return write_drilldown_xlsx(many, more, path, "2022-06-30 23:59:59", pending=tuple(more["case_id"][::2]))
+        return write_drilldown_xlsx(
+            many, more, path, "2022-06-30 23:59:59", pending=tuple(more["case_id"][::2])
+        )
 
     fast, slow = _both_ways(tmp_path, write, monkeypatch)
     assert fast == slow

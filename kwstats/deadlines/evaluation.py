@@ -51,7 +51,9 @@ def _nat(index: pd.Index) -> pd.Series:
 
 def _ints(n: int, value: int | None) -> pd.arrays.IntegerArray:
     """`n` times `value` as Int64 (<NA> for None), built from numpy (a list of 10⁵ is slow to coerce)."""
-    return pd.arrays.IntegerArray(np.full(n, 0 if value is None else value, dtype="int64"), np.full(n, value is None))
+    return pd.arrays.IntegerArray(
+        np.full(n, 0 if value is None else value, dtype="int64"), np.full(n, value is None)
+    )
 
 
 def _na_int(index: pd.Index) -> pd.Series:
