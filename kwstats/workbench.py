@@ -23,15 +23,9 @@ charts from kwstats.analyst_charts. Export text is data: escaped here, and escap
 from __future__ import annotations
 
 import base64
-import contextlib
-import ctypes
 import functools
 import html
 import io
-import multiprocessing
-import os
-import signal
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -42,7 +36,7 @@ from itables import JavascriptFunction
 from matplotlib.figure import Figure
 from PIL import Image
 
-from kwstats import analyst_charts, charts, drilldown, indicators
+from kwstats import analyst_charts, charts, drilldown, forked, indicators
 from kwstats.aggregates import Aggregates
 from kwstats.checks import KIND_LABELS, SEVERITY_LABELS, Finding
 from kwstats.exceptions import KwstatsError
@@ -456,7 +450,7 @@ class Background:
     On Linux they are made in a second process, a fork of this one (nothing is copied), in the order
     the notebook asks for them, while the notebook goes on with its other cells: with two cores they
     then cost the run little. Asked for, a part waits for that process; one it could not make (or
-    when there is no such process, or it does not answer within BACKGROUND_TIMEOUT_S) is made here,
+    when there is no such process, or it does not answer within forked.TIMEOUT_S) is made here,
     raising what making it raises.
     """
 
@@ -476,7 +470,7 @@ class Background:
         self.drilldown_path = Path(out_dir) / DRILLDOWN_XLSX if out_dir else None
         if out_dir:
             self._jobs["drilldown"] = functools.partial(_drilldown_job, report, findings, out_dir)
-        self._making = _Making(self._jobs) if _can_fork() else None
+        self._making = forked.Making(self._jobs) if forked.can_fork() else None
 
     def spike(self, finding: Finding) -> str:
         """A spike finding's chart (:func:`spike_chart_html`)."""
@@ -501,78 +495,9 @@ def _drilldown_job(report: Report, findings: Sequence[Finding], out_dir: str | P
     return str(write_drilldown(report, findings, out_dir))
 
 
-BACKGROUND_TIMEOUT_S = 120
-
-
 def _spike_key(finding: Finding) -> str:
     nums = finding.numbers
     return f"spike:{nums.get('field')}:{nums.get('value')}:{finding.month}"
-
-
-def _can_fork() -> bool:
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
-
-
-def _die_with(parent: int) -> None:
-    """In the forked process: end when the kernel that forked it ends, however it ends (a SIGKILLed
-    kernel cannot stop it; nobody would read what it makes)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # it ended before that took effect
-        os._exit(0)
-
-
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-
-
-def _make(jobs: dict[str, Any], send: Any, parent: int) -> None:
-    """In the forked process: each job's result as soon as it is made (None for one that failed: the
-    parent makes it again and says why)."""
-    _die_with(parent)
-    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - nothing of it reaches the kernel's streams
-    for key, job in jobs.items():
-        try:
-            result = job()
-        except Exception:
-            result = None
-        send.send((key, result))
-    send.close()
-
-
-class _Making:
-    """The process making the parts, and the pipe their results come back through, one by one."""
-
-    def __init__(self, jobs: dict[str, Any]) -> None:
-        context = multiprocessing.get_context("fork")
-        self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=_make, args=(jobs, send, os.getpid()), name="kwstats-background", daemon=True
-        )
-        self._process.start()
-        send.close()
-        self._made: dict[str, str | None] = {}
-        self._left = len(jobs)  # results still to come
-
-    def result(self, key: str) -> str | None:
-        """What it made for `key`, waiting for it; None when it could not (or is gone, or silent)."""
-        while self._left and key not in self._made:
-            try:
-                if not self._receive.poll(BACKGROUND_TIMEOUT_S):
-                    raise TimeoutError
-                got, value = self._receive.recv()
-                self._made[got] = value
-                self._left -= 1
-            except (EOFError, OSError, TimeoutError):
-                self._left = 0
-            if not self._left:  # all made, or no more to come: the process is done with
-                self._close()
-        return self._made.pop(key, None)
-
-    def _close(self) -> None:
-        self._receive.close()
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join(timeout=5)
 
 
 # ---- take it away -----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from kwstats import drilldown, views, workbench
+from kwstats import drilldown, forked, views, workbench
 from kwstats.checks import Finding
 from kwstats.report import build_report
 
@@ -243,7 +243,7 @@ def test_charts_are_drawn_once_beside_the_notebook_as_they_would_be_here(report,
     assert drawn[0].startswith('<figure class="kw-analyst-chart"><img src="data:image/png;base64,')
     assert f"{SPIKE_UNIT}的月受理量折线图：{SPIKE_MONTH} 受理 60 件" in drawn[0]
     assert "热力图" in drawn[1] and drawn[1].count("<figure") == 2
-    monkeypatch.setattr(workbench, "_can_fork", lambda: False)
+    monkeypatch.setattr(forked, "can_fork", lambda: False)
     here = workbench.Background(report, found.findings, found.history)
     assert (here.spike(spike), here.threshold()) == drawn
 
@@ -270,8 +270,8 @@ def test_the_drawing_process_ends_when_its_kernel_is_killed(tmp_path):
 
     script = (
         "import sys, time\n"
-        "from kwstats import workbench\n"
-        "making = workbench._Making({'slow': lambda: time.sleep(120)})\n"
+        "from kwstats import forked\n"
+        "making = forked.Making({'slow': lambda: time.sleep(120)})\n"
         "print(making._process.pid, flush=True)\n"
         "time.sleep(120)\n"
     )
