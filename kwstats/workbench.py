@@ -145,6 +145,9 @@ def _shown(frame: pd.DataFrame) -> pd.DataFrame:
             out[col] = values.map({True: "是", False: "否"}).astype("object")
         elif isinstance(values.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(values):
             out[col] = values.astype("object").where(values.notna(), "")
+        elif pd.api.types.is_float_dtype(values) and values.isna().any():
+            # a blank cell, not "NaN" (e.g. 同比 of a unit without cases a year ago); still sorts as numbers
+            out[col] = ["" if pd.isna(v) else repr(float(v)) for v in values]
     out.columns = [str(c) for c in out.columns]
     return out.reset_index(drop=True)
 

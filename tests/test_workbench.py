@@ -297,3 +297,10 @@ def test_the_drawing_process_ends_when_its_kernel_is_killed(tmp_path):
     else:
         os.kill(child, signal.SIGKILL)
         raise AssertionError("the drawing process outlived its kernel")
+
+
+def test_a_missing_number_is_a_blank_cell_not_nan():
+    """同比 of a unit without cases a year ago has no value: the page shows a blank cell (DataTables
+    would print "NaN"); the others are written as plain numbers, which DataTables sorts as numbers."""
+    frame = pd.DataFrame({"单位": ["甲所", "乙所", "丙所"], "同比(%)": [9.0, float("nan"), 10.0]})
+    assert _data(workbench.table_html(frame)) == [["甲所", "9.0"], ["乙所", ""], ["丙所", "10.0"]]
