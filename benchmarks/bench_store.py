@@ -38,6 +38,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+from bench_bulletin import FLOOR_SCRIPT  # benchmarks/ is on sys.path when run as a script
 
 from kwstats import store as st
 from kwstats.params import load_branch
@@ -244,20 +245,7 @@ def bench_table(store_dir: Path, month: str) -> list[tuple[str, str, str]]:
 # ---------------------------------------------------------------------------------------------
 # the bulletin from the store against the floor
 
-FLOOR_SCRIPT = r"""
-import sys, nbformat, papermill as pm
-from nbconvert import HTMLExporter
-from nbformat.v4 import new_code_cell, new_notebook
-work = sys.argv[1]
-nb = new_notebook(cells=[new_code_cell(
-    "import pandas, seaborn, matplotlib, kwstats.report, kwstats.charts, kwstats.ingest, kwstats.investigate"
-)])
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-nbformat.write(nb, f"{work}/floor.ipynb")
-pm.execute_notebook(f"{work}/floor.ipynb", f"{work}/floor-out.ipynb", kernel_name="python3", progress_bar=False)
-body, _ = HTMLExporter(template_name="lab").from_filename(f"{work}/floor-out.ipynb")
-open(f"{work}/floor.html", "w", encoding="utf-8").write(body)
-"""
+# the floor is bench_bulletin's, so both benchmarks divide by the same thing
 
 BULLETIN_SCRIPT = r"""
 import sys
