@@ -48,17 +48,17 @@ def analysis_html(report: Report) -> str:
     prose = report.month_params
     parts = [
         '<h2 id="kw-analysis">数据分析</h2><h3 class="kw-center">12315 投诉举报中心受理情况</h3>',
-        "<h4>(一)总体情况</h4>",
+        '<h4 id="kw-a1">(一)总体情况</h4>',
         paragraphs_html([s["overall"]]),
         paragraphs_html(prose.context),
         paragraphs_html(list(report.window_sentences)),
-        "<h4>（二）12315 举报情况分析</h4>",
+        '<h4 id="kw-a2">（二）12315 举报情况分析</h4>',
         paragraphs_html([s["reports"]]),
-        "<h4>（三）12315 投诉情况分析</h4>",
+        '<h4 id="kw-a3">（三）12315 投诉情况分析</h4>',
         paragraphs_html([s["complaints"]]),
-        "<h4>（四）12315 案件办结情况统计</h4>",
+        '<h4 id="kw-a4">（四）12315 案件办结情况统计</h4>',
         paragraphs_html([s["closed"]]),
-        "<h4>（五）12315 平台绩效考核</h4>",
+        '<h4 id="kw-a5">（五）12315 平台绩效考核</h4>',
         paragraphs_html(prose.performance),
         paragraphs_html([s["overdue"]]),
     ]
@@ -69,7 +69,7 @@ def extra_indicators_html(report: Report) -> str:
     """(六) 其他指标: the indicators the branch switched into the official bulletin (params)."""
     if not report.extra_indicators:
         return ""
-    return "\n".join(["<h4>（六）其他指标</h4>", paragraphs_html(list(report.extra_indicators))])
+    return "\n".join(['<h4 id="kw-a6">（六）其他指标</h4>', paragraphs_html(list(report.extra_indicators))])
 
 
 def table_section_html(report: Report) -> str:

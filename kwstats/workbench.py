@@ -63,6 +63,14 @@ OFFICIAL_SECTIONS: dict[str, str] = {
     "kw-table": "统计表与示意图",
     "kw-case": "典型案例",
 }
+ANALYSIS_PARTS: dict[str, str] = {  # 数据分析's (一)–(五), and (六) when the branch has extra indicators
+    "kw-a1": "（一）总体情况",
+    "kw-a2": "（二）举报情况",
+    "kw-a3": "（三）投诉情况",
+    "kw-a4": "（四）办结情况",
+    "kw-a5": "（五）平台绩效考核",
+    "kw-a6": "（六）其他指标",
+}
 OPEN_CASES_UP_TO = 10  # a finding's case list is open when it has at most this many rows
 # A list of cases (a finding's, the pending ones) embeds at most this many rows in the page: at a
 # province's volume a month has tens of thousands, which no reader pages through and which would
@@ -278,7 +286,14 @@ def toc_html(report: Report, findings: Sequence[Finding], *, drilldown_xlsx: str
     official = dict(OFFICIAL_SECTIONS)
     if report.month_params.typical_case is None:
         official.pop("kw-case")
-    items = "".join(f'<li><a href="#{key}">{html.escape(name)}</a></li>' for key, name in official.items())
+    parts = {k: v for k, v in ANALYSIS_PARTS.items() if k != "kw-a6" or report.extra_indicators}
+    sub = "".join(f'<li><a href="#{key}">{html.escape(name)}</a></li>' for key, name in parts.items())
+    items = "".join(
+        f'<li><a href="#{key}">{html.escape(name)}</a>'
+        + (f'<ol class="kw-toc-sub">{sub}</ol>' if key == "kw-analysis" else "")
+        + "</li>"
+        for key, name in official.items()
+    )
     lines = [
         f"<style>{TOC_CSS}</style>",
         '<nav id="kw-toc" class="kw-toc"><h2>目录（分析版）</h2><ol>',

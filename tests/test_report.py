@@ -89,7 +89,7 @@ def test_extra_indicators_off_by_default_and_switchable(tmp_path):
     )
     html = page.extra_indicators_html(switched)
     assert (
-        html.startswith("<h4>（六）其他指标</h4>")
+        html.startswith('<h4 id="kw-a6">（六）其他指标</h4>')
         and "<p>按时初查率 33%（按期 2 件，已判定 6 件）。</p>" in html
     )
 
