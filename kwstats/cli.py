@@ -49,7 +49,7 @@ EXIT_CODES_HELP = """\
 # how a run was ended, for the one line said when it was (Ctrl-C, or a signal the CLI treats alike)
 _ENDED_BY = {"SIGTERM": "收到终止信号 SIGTERM", "SIGHUP": "终端已关闭，收到 SIGHUP"}
 _INTERRUPTED = {
-    "bulletin": "已中断（Ctrl-C），原有通报未改动。",
+    "bulletin": "已中断（Ctrl-C），没有写出新的通报，已有的通报不变。",
     "ingest": "已中断（Ctrl-C），案件库保持导入前的状态。",
     "backfill": "已中断（Ctrl-C）：已完成的月份已写出，其余月份的原有通报未改动。",
     "sample": "已中断（Ctrl-C），样例文件可能不完整，请重新运行 kwstats sample。",

@@ -214,7 +214,7 @@ def test_interrupt_leaves_previous_bulletin_and_no_scratch(tmp_path, fake, monke
     assert leftovers(out) == []
     assert main(["bulletin", "--month", "2022-01", "--data", data, "--out", str(out)]) == EXIT_INTERRUPTED
     err = capsys.readouterr().err
-    assert err.strip().splitlines()[-1] == "已中断（Ctrl-C），原有通报未改动。"
+    assert err.strip().splitlines()[-1] == "已中断（Ctrl-C），没有写出新的通报，已有的通报不变。"
     assert "Traceback" not in err
     assert leftovers(out) == [] and page.read_text(encoding="utf-8") == "上个版本的通报"
 
@@ -266,7 +266,7 @@ def test_ctrl_c_during_a_real_run(tmp_path, sample_ingest):
     _, err = proc.communicate(timeout=60)
     err = err.decode("utf-8")
     assert proc.returncode == EXIT_INTERRUPTED, err
-    assert err.strip().splitlines()[-1] == "已中断（Ctrl-C），原有通报未改动。"
+    assert err.strip().splitlines()[-1] == "已中断（Ctrl-C），没有写出新的通报，已有的通报不变。"
     assert "Traceback" not in err and "Error" not in err
     assert leftovers(out) == []
     assert page.read_text(encoding="utf-8") == "上个版本的通报"

@@ -581,7 +581,7 @@ def test_a_termination_in_a_bulletin_run_cleans_up_like_ctrl_c(tmp_path, fake, c
     code, _, err = run_cli(
         capsys, "bulletin", "--month", "2022-01", "--data", str(july_as_january(tmp_path)), "--out", str(out)
     )
-    assert code == 143 and "已中断（收到终止信号 SIGTERM），原有通报未改动。" in err
+    assert code == 143 and "已中断（收到终止信号 SIGTERM），没有写出新的通报，已有的通报不变。" in err
     assert kept.read_text(encoding="utf-8") == "上个版本的通报"
     assert sorted(p.name for p in out.iterdir() if not p.name.endswith(".lock")) == ["2022-01"]
 
