@@ -280,7 +280,9 @@ def evaluate_deadlines(
             _nat(idx), _nat(idx), _nat(idx), _nat(idx), np.array([], dtype=object), _na_int(idx), _na_int(idx)
         )
         parts.append(_rows(empty, "", "", None, nothing).assign(_order=0))
-    out = pd.concat(parts).sort_values(["_pos", "_order"], kind="stable").reset_index(drop=True)
+    out = pd.concat(parts)
+    # in the cases' order, then the rules' (np.lexsort is stable: the last key sorts first)
+    out = out.take(np.lexsort((out["_order"].to_numpy(), out["_pos"].to_numpy()))).reset_index(drop=True)
     out["status"] = pd.Categorical(out["status"], categories=STATUSES)
     labels = out["status"].astype(object).map(STATUS_LABELS)
     gap = out["status"] == "calendar_missing"
