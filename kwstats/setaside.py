@@ -48,12 +48,23 @@ def _registered(bad: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(bad["registered_at"], errors="coerce")
 
 
+def _texts(values: pd.Series) -> set[str | None]:
+    """The distinct values as text, None for a missing one (each distinct value converted once: a
+    scope holds ~10⁵ rows)."""
+    return {v if isinstance(v, str) else None for v in pd.Series(values.unique()).astype(str)}
+
+
+def _among(values: pd.Series, texts: set[str | None]) -> pd.Series:
+    """Boolean: the value (one of a few rows set aside) is one of `texts`, a missing one when they
+    hold a missing one (as pandas' isin says, which would first convert `texts` value by value)."""
+    found = [(v if isinstance(v, str) else None) in texts for v in values]
+    return pd.Series(found, index=values.index, dtype=bool)
+
+
 def _files_outside(cases: pd.DataFrame, period: Period) -> set[str]:
     """The files holding a case registered outside the period."""
     reg = cases["registered_at"]
-    return set(
-        cases.loc[reg.notna() & ~((reg >= period.start) & (reg < period.end)), "source_file"].astype(str)
-    )
+    return _texts(cases.loc[reg.notna() & ~((reg >= period.start) & (reg < period.end)), "source_file"])
 
 
 def split_set_aside(
@@ -68,16 +79,16 @@ def split_set_aside(
     cohort = month_cohort(
         result.cases[["registered_at", "case_id", "source_file"]], period.key, period.cutoff
     )
-    files = set(cohort["source_file"].astype(str))
-    ids = set(cohort["case_id"].dropna().astype(str))
+    files = _texts(cohort["source_file"])
+    ids = _texts(cohort["case_id"].dropna())
     elsewhere = _files_outside(result.cases, period)
     source = bad["source_file"].astype(str)
     reg = _registered(bad)
     mine = (
-        source.isin(files)
-        | bad["case_id"].astype(str).isin(ids)
+        _among(source, files)
+        | _among(bad["case_id"].astype(str), ids)
         | ((reg >= period.start) & (reg < period.end)).fillna(False)
-        | (reg.isna() & ~source.isin(elsewhere))
+        | (reg.isna() & ~_among(source, elsewhere))
     ).to_numpy(dtype=bool)
     return bad[mine], bad[~mine]
 
@@ -90,8 +101,8 @@ def later_rows(result: IngestResult, others: pd.DataFrame, month: str | Period) 
         return pd.Series(False, index=getattr(others, "index", None), dtype=bool)
     reg = _registered(others)
     cases = result.cases
-    after = set(cases.loc[cases["registered_at"] >= period.end, "source_file"].astype(str))
-    by_file = others["source_file"].astype(str).isin(after)
+    after = _texts(cases.loc[cases["registered_at"] >= period.end, "source_file"])
+    by_file = _among(others["source_file"].astype(str), after)
     return ((reg >= period.end) | (reg.isna() & by_file)).fillna(False).astype(bool)
 
 

@@ -59,8 +59,16 @@ def behind(report: Report, unit: str | None, column: str) -> pd.DataFrame:
 
 def cases_of(report: Report, finding: checks.Finding) -> pd.DataFrame:
     """The case rows behind one finding (masked view)."""
-    ids = set(finding.case_ids)
-    return drill_view(report.cases[report.cases["case_id"].isin(ids)], report.cutoff)
+    return first_cases_of(report, finding)[0]
+
+
+def first_cases_of(
+    report: Report, finding: checks.Finding, first: int | None = None
+) -> tuple[pd.DataFrame, int]:
+    """The first `first` case rows behind one finding (masked view; all with None) and how many
+    there are: a page that embeds a few rows masks only those (masking is what costs at volume)."""
+    rows = report.cases[report.cases["case_id"].isin(set(finding.case_ids))]
+    return drill_view(rows if first is None else rows.head(first), report.cutoff), len(rows)
 
 
 def pending_view(report: Report) -> pd.DataFrame:

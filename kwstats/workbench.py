@@ -168,20 +168,23 @@ def table_html(
     page_length: int = 10,
     max_rows: int | None = None,
     all_rows_in: str | None = None,
+    total_rows: int | None = None,
 ) -> str:
     """A table as an interactive DataTable: sorting by any column, a search box (from a few rows on),
     a filter under each column and pages when it runs to more than a page, and every row in the page.
 
     `below` = (columns, threshold): cells of those columns holding a rate under the threshold are
     marked. `max_rows`: a longer table embeds only its first rows, under a line saying how many
-    there are and where all of them are (`all_rows_in`). Needs :func:`init_tables` once before (in
-    an ``analyst`` cell).
+    there are and where all of them are (`all_rows_in`). `total_rows`: how many rows the table has
+    when `frame` holds only its first ones (at least `max_rows` of them). Needs :func:`init_tables`
+    once before (in an ``analyst`` cell).
     """
     note = ""
-    if max_rows is not None and len(frame) > max_rows:
-        where = f"；全部 {len(frame)} 行见 {all_rows_in}" if all_rows_in else ""
+    total = len(frame) if total_rows is None else total_rows
+    if max_rows is not None and total > max_rows:
+        where = f"；全部 {total} 行见 {all_rows_in}" if all_rows_in else ""
         note = (
-            f'<p class="kw-cap">共 {len(frame)} 行，页面只列出前 {max_rows} 行'
+            f'<p class="kw-cap">共 {total} 行，页面只列出前 {max_rows} 行'
             f"（排序、搜索只在这些行里）{html.escape(where)}。</p>"
         )
         frame = frame.head(max_rows)
@@ -359,10 +362,19 @@ def details_html(summary_text: str, body: str, *, open_: bool = False) -> str:
 
 
 def finding_html(
-    number: int, finding: Finding, cases: pd.DataFrame, extra: str = "", *, sheet: str | None = None
+    number: int,
+    finding: Finding,
+    cases: pd.DataFrame,
+    extra: str = "",
+    *,
+    sheet: str | None = None,
+    total: int | None = None,
 ) -> str:
     """One finding: its anchor and title, its message, `extra` (a chart, a breakdown), and the case
-    rows behind it collapsed under a line that says how many (and on which drill-down sheet)."""
+    rows behind it collapsed under a line that says how many (and on which drill-down sheet).
+    `total`: how many cases there are when `cases` holds only the first EMBED_ROWS
+    (views.first_cases_of)."""
+    count = len(cases) if total is None else total
     parts = [
         f'<section class="kw-finding" id="{finding_anchor(number)}">',
         f'<h4>{html.escape(title(number, finding))} <a class="kw-top" href="#kw-toc" title="回到目录">↑</a></h4>',
@@ -373,9 +385,9 @@ def finding_html(
         where = f"；{DRILLDOWN_XLSX} 工作表“{sheet}”" if sheet else ""
         parts.append(
             details_html(
-                f"背后的案件（{len(cases)} 件{where}）",
-                table_html(cases, max_rows=EMBED_ROWS, all_rows_in=where[1:] or None),
-                open_=len(cases) <= OPEN_CASES_UP_TO,
+                f"背后的案件（{count} 件{where}）",
+                table_html(cases, max_rows=EMBED_ROWS, all_rows_in=where[1:] or None, total_rows=count),
+                open_=count <= OPEN_CASES_UP_TO,
             )
         )
     parts.append("</section>")

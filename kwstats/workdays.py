@@ -327,9 +327,9 @@ class WorkdayCalendar:
         hit = np.zeros(ok.sum(), dtype=bool)
         inside = i < len(self.workdays)
         hit[inside] = self.workdays[i[inside]] == days[ok][inside]
-        out = pd.array([pd.NA] * len(days), dtype="boolean")
-        out[ok] = hit
-        return pd.Series(out, index=index)
+        values = np.zeros(len(days), dtype=bool)
+        values[ok] = hit
+        return pd.Series(pd.arrays.BooleanArray(values, ~ok), index=index)
 
     def add_workdays_array(self, dates: ArrayLike, n: int | ArrayLike) -> pd.Series:
         """Vectorised `add_workdays`: datetime64 Series of due dates (midnight), NaT where missing."""
@@ -367,9 +367,9 @@ class WorkdayCalendar:
         count = np.searchsorted(self.workdays, e_days[ok], side="right") - np.searchsorted(
             self.workdays, s_days[ok], side="right"
         )
-        out = pd.array([pd.NA] * len(s_days), dtype="Int64")
-        out[ok] = count
-        return pd.Series(out, index=index)
+        values = np.zeros(len(s_days), dtype=np.int64)
+        values[ok] = count
+        return pd.Series(pd.arrays.IntegerArray(values, ~ok), index=index)
 
     def due_dates(
         self,
@@ -423,10 +423,13 @@ class WorkdayCalendar:
         due_ok = np.full(ok.sum(), np.datetime64("NaT"), dtype="datetime64[ns]")
         due_ok[good] = result[good].astype("datetime64[ns]")
         due[ok] = due_ok
-        miss = pd.array([pd.NA] * len(days), dtype="Int64")
-        miss_ok = pd.array([pd.NA] * int(ok.sum()), dtype="Int64")
-        miss_ok[~good] = missing[~good]
-        miss[ok] = miss_ok
+        # Int64 built from numpy (a list of 10⁵ <NA> is slow to coerce): a year where one is missing
+        lacking = np.flatnonzero(ok)[~good]
+        years = np.zeros(len(days), dtype=np.int64)
+        years[lacking] = missing[~good]
+        unknown = np.ones(len(days), dtype=bool)
+        unknown[lacking] = False
+        miss = pd.arrays.IntegerArray(years, unknown)
         return DueDates(due=pd.Series(due, index=index), missing_year=pd.Series(miss, index=index))
 
 

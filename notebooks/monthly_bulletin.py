@@ -113,9 +113,8 @@ for number, finding, sheet in workbench.numbered(found.findings):
         extra = background.spike(finding) + workbench.table_html(
             investigate.spike_breakdown(cases, finding, aggregates=past), "增量来自哪里"
         )
-    display(
-        HTML(workbench.finding_html(number, finding, views.cases_of(report, finding), extra, sheet=sheet))
-    )
+    shown, total = views.first_cases_of(report, finding, workbench.EMBED_ROWS)  # all: views.cases_of
+    display(HTML(workbench.finding_html(number, finding, shown, extra, sheet=sheet, total=total)))
 
 # %% tags=["analyst"]
 display(

@@ -135,6 +135,39 @@ def test_split_set_aside_when_nothing_tells_the_month():
     assert list(other["case_id"]) == ["L2", "D2"]
 
 
+
+def test_split_set_aside_by_file_and_by_case_id_of_the_month():
+    """A row set aside belongs to the month when its file holds a case of the month or its case id
+    is one of the month's cases; a row without a case id matches none; a later file's rows are later."""
+    from types import SimpleNamespace
+
+    from kwstats.setaside import later_rows
+
+    cases = make_cases(
+        [
+            {"case_id": "J1", "kind": "投诉", "registered_at": "2022-01-05", "source_file": "jan.csv"},
+            {"case_id": "J2", "kind": "举报", "registered_at": "2022-01-20", "source_file": "jan-b.csv"},
+            {"case_id": "F1", "kind": "投诉", "registered_at": "2022-02-03", "source_file": "feb.csv"},
+        ]
+    )
+    rejected = pd.DataFrame(
+        {
+            "source_file": ["jan.csv", "feb.csv", "feb.csv", "feb.csv"],
+            "source_line": [9, 4, 5, 6],
+            "column": ["类型"] * 4,
+            "value": ["建议"] * 4,
+            "reason": ["业务类型无法识别"] * 4,
+            "case_id": ["X1", "J2", None, "F9"],  # J2 again in February's export: a conflicting duplicate
+            "registered_at": pd.to_datetime([None, None, None, None]),
+        }
+    )
+    result = SimpleNamespace(cases=cases, rejected=rejected)
+    mine, other = split_set_aside(result, "2022-01")
+    assert list(mine["source_line"]) == [9, 4]
+    assert list(other["source_line"]) == [5, 6]
+    assert list(later_rows(result, other, "2022-01")) == [True, True]
+
+
 # ---------------------------------------------------------------------------------------------
 # B. a month without cases
 

@@ -160,6 +160,19 @@ def test_a_finding_has_its_anchor_summary_and_cases_collapsed_with_their_count(r
     assert "<details" not in none
 
 
+def test_a_finding_masks_only_the_rows_it_embeds_and_says_the_same(report, found, monkeypatch):
+    monkeypatch.setattr(workbench, "EMBED_ROWS", 7)
+    n, spike, sheet = next(t for t in workbench.numbered(found.findings) if t[1].kind == "spike")
+    shown, total = views.first_cases_of(report, spike, 7)
+    assert total == 60 and len(shown) == 7
+    pd.testing.assert_frame_equal(shown, views.cases_of(report, spike).head(7))
+    whole = workbench.finding_html(n, spike, views.cases_of(report, spike), sheet=sheet)
+    lean = workbench.finding_html(n, spike, shown, sheet=sheet, total=total)
+    table_id = re.compile(r"itables_[0-9a-f_]+")  # a new one for every table
+    assert table_id.sub("", lean) == table_id.sub("", whole)
+    assert "共 60 行，页面只列出前 7 行" in whole and len(_data(whole)) == 7
+
+
 def test_a_table_holds_every_row_escaped_searchable_and_in_chinese():
     frame = pd.DataFrame(
         {

@@ -116,6 +116,10 @@ def test_vectorised_keeps_index_and_missing(cal: WorkdayCalendar) -> None:
     between = cal.workdays_between_array(s, due)
     assert between[10] == 7 and pd.isna(between[11])
     assert cal.is_workday_array(s).isna()[11]
+    # 28 January 2022 a Friday (working day), 27 January a Thursday
+    assert cal.is_workday_array(s).tolist() == [True, pd.NA, True]
+    assert str(between.dtype) == "Int64" and str(cal.is_workday_array(s).dtype) == "boolean"
+    assert str(cal.due_dates(s, 7).missing_year.dtype) == "Int64"
     per_row = cal.add_workdays_array(np.array(["2022-01-28", "2022-01-28"], dtype="datetime64[D]"), [1, 3])
     assert list(per_row) == [pd.Timestamp("2022-01-29"), pd.Timestamp("2022-02-07")]
 

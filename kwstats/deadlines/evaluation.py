@@ -280,9 +280,14 @@ def evaluate_deadlines(
             _nat(idx), _nat(idx), _nat(idx), _nat(idx), np.array([], dtype=object), _na_int(idx), _na_int(idx)
         )
         parts.append(_rows(empty, "", "", None, nothing).assign(_order=0))
-    out = pd.concat(parts).sort_values(["_pos", "_order"], kind="stable").reset_index(drop=True)
-    out["status"] = pd.Categorical(out["status"], categories=STATUSES)
-    labels = out["status"].astype(object).map(STATUS_LABELS)
+    out = pd.concat(parts)
+    # in the cases' order, then the rules' (np.lexsort is stable: the last key sorts first)
+    out = out.take(np.lexsort((out["_order"].to_numpy(), out["_pos"].to_numpy()))).reset_index(drop=True)
+    status = pd.Categorical(out["status"], categories=STATUSES)
+    out["status"] = status
+    # each status's label by its code (-1, no status: the last, missing), not a dict lookup per row
+    names = np.array([STATUS_LABELS.get(key, np.nan) for key in STATUSES] + [np.nan], dtype=object)
+    labels = pd.Series(names[status.codes], index=out.index, dtype=object)
     gap = out["status"] == "calendar_missing"
     if gap.any():
         labels[gap] = [calendar_missing_label(int(y)) for y in out.loc[gap, "calendar_missing_year"]]
