@@ -135,7 +135,6 @@ def test_split_set_aside_when_nothing_tells_the_month():
     assert list(other["case_id"]) == ["L2", "D2"]
 
 
-
 def test_split_set_aside_by_file_and_by_case_id_of_the_month():
     """A row set aside belongs to the month when its file holds a case of the month or its case id
     is one of the month's cases; a row without a case id matches none; a later file's rows are later."""
