@@ -79,20 +79,18 @@ class Aggregates:
         month; months without any accepted case are absent (not zero)."""
         if field not in FIELDS:
             raise ScopeError(f"历史汇总中没有按“{field}”的月度序列（有：{'、'.join(FIELDS)}）。")
-        part = self.monthly[self.monthly["field"] == field]
-        if part.empty:
-            return pd.DataFrame(index=pd.Index([], dtype=object), dtype="int64")
-        return part.pivot_table(
-            index="month", columns="value", values="accepted", aggfunc="sum", fill_value=0
-        ).astype("int64")
+        return self._pivot(field, "accepted")
 
     def closed_series(self, field: str) -> pd.DataFrame:
         """As :meth:`series`, the cases closed by their month's end."""
+        return self._pivot(field, "closed")
+
+    def _pivot(self, field: str, column: str) -> pd.DataFrame:
         part = self.monthly[self.monthly["field"] == field]
         if part.empty:
             return pd.DataFrame(index=pd.Index([], dtype=object), dtype="int64")
         return part.pivot_table(
-            index="month", columns="value", values="closed", aggfunc="sum", fill_value=0
+            index="month", columns="value", values=column, aggfunc="sum", fill_value=0
         ).astype("int64")
 
     def accepted_in(self, month: str) -> int:
